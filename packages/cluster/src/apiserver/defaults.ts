@@ -1,0 +1,101 @@
+// Defaulting as the apiserver applies it (k8s.io/kubernetes pkg/apis/*/v1/defaults.go), for the kinds we serve.
+import type { KubeObject } from './types.js';
+
+type Obj = Record<string, any>;
+
+function defaultPodSpec(spec: Obj): void {
+  spec.restartPolicy ??= 'Always';
+  spec.dnsPolicy ??= 'ClusterFirst';
+  spec.schedulerName ??= 'default-scheduler';
+  spec.terminationGracePeriodSeconds ??= 30;
+  spec.securityContext ??= {};
+  spec.enableServiceLinks ??= true;
+  spec.serviceAccountName ??= spec.serviceAccount ?? 'default';
+  spec.serviceAccount ??= spec.serviceAccountName;
+  spec.preemptionPolicy ??= 'PreemptLowerPriority';
+  spec.priority ??= 0;
+  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])] as Obj[]) {
+    const tag = String(c.image ?? '').split('/').pop()!.split(':')[1];
+    c.imagePullPolicy ??= !tag || tag === 'latest' ? 'Always' : 'IfNotPresent';
+    c.terminationMessagePath ??= '/dev/termination-log';
+    c.terminationMessagePolicy ??= 'File';
+    c.resources ??= {};
+    for (const p of (c.ports ?? []) as Obj[]) p.protocol ??= 'TCP';
+  }
+}
+
+function defaultTemplate(obj: Obj): void {
+  const tpl = (obj.spec.template ??= {});
+  tpl.metadata ??= {};
+  tpl.spec ??= {};
+  defaultPodSpec(tpl.spec);
+  obj.spec.selector ??= { matchLabels: { ...(tpl.metadata.labels ?? {}) } };
+}
+
+export function applyDefaults(kind: string, o: KubeObject): void {
+  const obj = o as Obj;
+  switch (kind) {
+    case 'Pod':
+      obj.spec ??= {};
+      defaultPodSpec(obj.spec);
+      obj.status ??= {};
+      obj.status.phase ??= 'Pending';
+      obj.status.qosClass ??= 'BestEffort';
+      break;
+    case 'Service': {
+      const spec = (obj.spec ??= {});
+      spec.type ??= 'ClusterIP';
+      if (spec.type !== 'ExternalName') {
+        spec.sessionAffinity ??= 'None';
+        spec.internalTrafficPolicy ??= 'Cluster';
+        if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') spec.externalTrafficPolicy ??= 'Cluster';
+        if (spec.sessionAffinity === 'ClientIP') {
+          spec.sessionAffinityConfig ??= {};
+          spec.sessionAffinityConfig.clientIP ??= {};
+          spec.sessionAffinityConfig.clientIP.timeoutSeconds ??= 10800;
+        }
+      }
+      for (const p of (spec.ports ?? []) as Obj[]) {
+        p.protocol ??= 'TCP';
+        if (spec.type !== 'ExternalName') p.targetPort ??= p.port;
+      }
+      obj.status ??= { loadBalancer: {} };
+      break;
+    }
+    case 'Deployment':
+      obj.spec ??= {};
+      obj.spec.replicas ??= 1;
+      obj.spec.strategy ??= { type: 'RollingUpdate' };
+      if (obj.spec.strategy.type === 'RollingUpdate') {
+        obj.spec.strategy.rollingUpdate ??= {};
+        obj.spec.strategy.rollingUpdate.maxUnavailable ??= '25%';
+        obj.spec.strategy.rollingUpdate.maxSurge ??= '25%';
+      }
+      obj.spec.revisionHistoryLimit ??= 10;
+      obj.spec.progressDeadlineSeconds ??= 600;
+      defaultTemplate(obj);
+      obj.status ??= {};
+      break;
+    case 'ReplicaSet':
+      obj.spec ??= {};
+      obj.spec.replicas ??= 1;
+      defaultTemplate(obj);
+      obj.status ??= { replicas: 0 };
+      break;
+    case 'DaemonSet':
+      obj.spec ??= {};
+      obj.spec.updateStrategy ??= { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } };
+      obj.spec.revisionHistoryLimit ??= 10;
+      defaultTemplate(obj);
+      obj.status ??= { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 };
+      break;
+    case 'Namespace':
+      obj.spec ??= { finalizers: ['kubernetes'] };
+      obj.status ??= { phase: 'Active' };
+      obj.metadata.labels = { ...(obj.metadata.labels ?? {}), 'kubernetes.io/metadata.name': obj.metadata.name };
+      break;
+    case 'Secret':
+      obj.type ??= 'Opaque';
+      break;
+  }
+}

@@ -1,0 +1,204 @@
+// The write semantics of the apiserver on top of the store: metadata, defaulting, validation,
+// ClusterIP allocation, status subresources, optimistic concurrency and cascading deletion.
+import { ApiError, badRequest, invalid } from './errors.js';
+import { applyDefaults } from './defaults.js';
+import { IpAllocator } from './ipalloc.js';
+import { jsonPatch, mergePatch } from './patch.js';
+import { findResource, groupVersion, resourceTypes, type ResourceType } from './resources.js';
+import type { Store } from './store.js';
+import type { KubeObject } from './types.js';
+import { validate } from './validation.js';
+
+type Obj = Record<string, any>;
+
+const NAME_SUFFIX = 'bcdfghjklmnpqrstvwxz2456789';
+export const randomSuffix = (n = 5) => Array.from({ length: n }, () => NAME_SUFFIX[Math.floor(Math.random() * NAME_SUFFIX.length)]).join('');
+
+export interface WriteOptions { dryRun?: boolean }
+
+export class Registry {
+  readonly serviceIPs: IpAllocator;
+
+  constructor(readonly store: Store, serviceCIDR: string) {
+    this.serviceIPs = new IpAllocator(serviceCIDR);
+  }
+
+  private stamp(t: ResourceType, obj: KubeObject): void {
+    obj.apiVersion = groupVersion(t);
+    obj.kind = t.kind;
+  }
+
+  private checkNamespace(t: ResourceType, ns: string | undefined, name: string): void {
+    if (!t.namespaced || !ns) return;
+    const nsType = findResource('', 'v1', 'namespaces')!;
+    const found = this.store.tryGet(nsType, undefined, ns);
+    if (!found) throw new ApiError(404, 'NotFound', `namespaces "${ns}" not found`, { name: ns, kind: 'namespaces' });
+    if ((found as Obj).status?.phase === 'Terminating') {
+      throw new ApiError(403, 'Forbidden', `${t.resource} "${name}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`);
+    }
+  }
+
+  create(t: ResourceType, ns: string | undefined, body: KubeObject, opts: WriteOptions = {}): KubeObject {
+    if (!body?.metadata) body = { ...(body ?? {}), metadata: {} };
+    const meta = body.metadata;
+    if (t.namespaced) {
+      if (meta.namespace && ns && meta.namespace !== ns) {
+        throw badRequest(`the namespace of the provided object does not match the namespace sent on the request`);
+      }
+      meta.namespace = ns ?? meta.namespace ?? 'default';
+    } else delete meta.namespace;
+    if (!meta.name && meta.generateName) meta.name = meta.generateName + randomSuffix();
+    this.checkNamespace(t, meta.namespace, meta.name ?? '');
+    for (const k of ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp'] as const) delete meta[k];
+    this.stamp(t, body);
+    applyDefaults(t.kind, body);
+    if ((body as Obj).spec && t.kind !== 'Pod') meta.generation = 1;
+    validate(t, body);
+    if (t.kind === 'Service') this.allocateServiceIPs(body as Obj, undefined, opts);
+    if (opts.dryRun) return body;
+    try {
+      return this.store.create(t, body);
+    } catch (e) {
+      if (t.kind === 'Service' && !opts.dryRun) this.releaseServiceIPs(body as Obj);
+      throw e;
+    }
+  }
+
+  update(t: ResourceType, ns: string | undefined, name: string, body: KubeObject, sub?: string, opts: WriteOptions = {}): KubeObject {
+    const cur = this.store.get(t, ns, name) as Obj;
+    if (body?.metadata?.name && body.metadata.name !== name) {
+      throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    let next: Obj;
+    if (sub === 'status') {
+      next = { ...cur, status: (body as Obj).status, metadata: { ...cur.metadata, resourceVersion: body.metadata?.resourceVersion } };
+    } else if (sub) {
+      throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+    } else {
+      next = structuredClone(body) as Obj;
+      next.metadata = { ...next.metadata, name, namespace: cur.metadata.namespace };
+      this.stamp(t, next as KubeObject);
+      if (t.hasStatus) next.status = cur.status;
+      if (t.kind === 'Service') this.keepAllocated(next, cur);
+      applyDefaults(t.kind, next as KubeObject);
+      validate(t, next as KubeObject);
+      if (t.kind === 'Service') this.checkServiceUpdate(next, cur, opts);
+      if (cur.metadata.generation !== undefined) {
+        next.metadata.generation = JSON.stringify(next.spec) === JSON.stringify(cur.spec) ? cur.metadata.generation : cur.metadata.generation + 1;
+      }
+    }
+    if (opts.dryRun) return next as KubeObject;
+    return this.store.update(t, next as KubeObject);
+  }
+
+  patch(t: ResourceType, ns: string | undefined, name: string, contentType: string, patch: unknown, sub?: string, opts: WriteOptions = {}): KubeObject {
+    const cur = this.store.get(t, ns, name);
+    let next: unknown;
+    if (contentType.startsWith('application/json-patch+json')) {
+      if (!Array.isArray(patch)) throw badRequest('the JSON patch must be an array of operations');
+      next = jsonPatch(cur, patch);
+    } else if (contentType.startsWith('application/merge-patch+json')) {
+      next = mergePatch(cur, patch);
+    } else {
+      throw new ApiError(415, 'UnsupportedMediaType',
+        `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json`);
+    }
+    const obj = next as KubeObject;
+    obj.metadata.resourceVersion ||= cur.metadata.resourceVersion;
+    return this.update(t, ns, name, obj, sub, opts);
+  }
+
+  delete(t: ResourceType, ns: string | undefined, name: string, propagation = 'Background', opts: WriteOptions = {}): KubeObject {
+    const cur = this.store.get(t, ns, name);
+    if (opts.dryRun) return cur;
+    if (t.kind === 'Namespace') this.emptyNamespace(name);
+    const removed = this.store.delete(t, ns, name);
+    if (t.kind === 'Service') this.releaseServiceIPs(removed as Obj);
+    this.collectDependents(removed, propagation);
+    return removed;
+  }
+
+  /** Garbage collection: dependents go with their owner, unless the deletion orphans them. */
+  private collectDependents(owner: KubeObject, propagation: string): void {
+    for (const { type, object } of this.store.dependents(owner.metadata.uid!)) {
+      if (propagation === 'Orphan') {
+        object.metadata.ownerReferences = object.metadata.ownerReferences!.filter((r) => r.uid !== owner.metadata.uid);
+        if (object.metadata.ownerReferences.length === 0) delete object.metadata.ownerReferences;
+        this.store.update(type, object);
+        continue;
+      }
+      const still = this.store.tryGet(type, object.metadata.namespace, object.metadata.name!);
+      if (still) this.delete(type, object.metadata.namespace, object.metadata.name!, propagation);
+    }
+  }
+
+  private emptyNamespace(ns: string): void {
+    for (const t of resourceTypes.filter((r) => r.namespaced)) {
+      for (const obj of this.store.list(t, ns)) {
+        if (this.store.tryGet(t, ns, obj.metadata.name!)) this.delete(t, ns, obj.metadata.name!);
+      }
+    }
+  }
+
+  bind(ns: string, name: string, binding: Obj): KubeObject {
+    const podType = findResource('', 'v1', 'pods')!;
+    const pod = this.store.get(podType, ns, name) as Obj;
+    const node = binding?.target?.name;
+    if (!node) throw invalid('Binding', '', name, [{ field: 'target.name', message: 'Required value', reason: 'FieldValueRequired' }]);
+    if (pod.spec.nodeName) {
+      throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on pods/binding "${name}": pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
+    }
+    pod.spec.nodeName = node;
+    pod.status.conditions = [{ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }];
+    this.store.update(podType, pod as KubeObject);
+    return { apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Success', code: 201 } as unknown as KubeObject;
+  }
+
+  private allocateServiceIPs(svc: Obj, _old: Obj | undefined, opts: WriteOptions): void {
+    const spec = svc.spec;
+    if (spec.type === 'ExternalName' || spec.clusterIP === 'None') {
+      if (spec.clusterIP === 'None') spec.clusterIPs = ['None'];
+      return;
+    }
+    const requested: string | undefined = spec.clusterIP || spec.clusterIPs?.[0];
+    if (requested) {
+      if (!this.serviceIPs.contains(requested)) {
+        throw invalid('Service', '', svc.metadata.name, [{ field: 'spec.clusterIPs', message: `Invalid value: []string{"${requested}"}: failed to allocate IP ${requested}: the provided IP (${requested}) is not in the valid range. The range of valid IPs is ${this.serviceIPs.cidr}` }]);
+      }
+      if (this.serviceIPs.isAllocated(requested)) {
+        throw invalid('Service', '', svc.metadata.name, [{ field: 'spec.clusterIPs', message: `Invalid value: []string{"${requested}"}: failed to allocate IP ${requested}: provided IP is already allocated` }]);
+      }
+      if (!opts.dryRun) this.serviceIPs.allocate(requested);
+      spec.clusterIP = requested;
+    } else {
+      spec.clusterIP = this.serviceIPs.next();
+      if (opts.dryRun) this.serviceIPs.release(spec.clusterIP);
+    }
+    spec.clusterIPs = [spec.clusterIP];
+    spec.ipFamilies = ['IPv4'];
+    spec.ipFamilyPolicy = 'SingleStack';
+  }
+
+  /** An update that leaves out clusterIP keeps the allocated one (as `kubectl apply` relies on). */
+  private keepAllocated(next: Obj, cur: Obj): void {
+    next.spec ??= {};
+    if (!next.spec.clusterIP && cur.spec.clusterIP && next.spec.type !== 'ExternalName') {
+      next.spec.clusterIP = cur.spec.clusterIP;
+      next.spec.clusterIPs = cur.spec.clusterIPs;
+      next.spec.ipFamilies ??= cur.spec.ipFamilies;
+      next.spec.ipFamilyPolicy ??= cur.spec.ipFamilyPolicy;
+    }
+  }
+
+  private checkServiceUpdate(next: Obj, cur: Obj, _opts: WriteOptions): void {
+    if (cur.spec.clusterIP && cur.spec.clusterIP !== 'None' && next.spec.type !== 'ExternalName' && next.spec.clusterIP !== cur.spec.clusterIP) {
+      throw invalid('Service', '', cur.metadata.name, [{ field: 'spec.clusterIPs[0]', message: `Invalid value: []string{"${next.spec.clusterIP}"}: may not change once set` }]);
+    }
+  }
+
+  private releaseServiceIPs(svc: Obj): void {
+    const ip = svc.spec?.clusterIP;
+    if (ip && ip !== 'None') this.serviceIPs.release(ip);
+  }
+}
+

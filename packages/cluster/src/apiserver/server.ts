@@ -1,0 +1,191 @@
+// The HTTPS front of the embedded apiserver: Kubernetes REST paths, bearer-token auth,
+// list / get / watch / create / update / patch / delete, pods/binding and pods/log.
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
+import { ApiError, badRequest } from './errors.js';
+import type { KubeletDirectory } from './kubelet.js';
+import type { Registry } from './registry.js';
+import { findResource, groupVersion, type ResourceType } from './resources.js';
+import { parseFieldSelector, parseLabelSelector } from './selectors.js';
+import type { StoredEvent } from './store.js';
+import type { KubeObject, WatchEventType } from './types.js';
+
+export const SERVER_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0-svclab', gitCommit: '', gitTreeState: 'clean',
+  buildDate: '2026-01-01T00:00:00Z', goVersion: 'n/a (svclab, TypeScript)', compiler: 'svclab', platform: 'linux/amd64' };
+
+export interface ApiServerOptions {
+  tls: { key: string; cert: string };
+  token: string;
+  registry: Registry;
+  kubelets: KubeletDirectory;
+  /** address advertised in /api's serverAddressByClientCIDRs */
+  advertise: string;
+}
+
+interface Route {
+  type: ResourceType;
+  ns?: string;
+  name?: string;
+  sub?: string;
+}
+
+/** Split a resource path into type, namespace, name and subresource; undefined when it is not one. */
+function parseRoute(parts: string[]): Route | undefined {
+  let group = '';
+  let version: string;
+  let rest: string[];
+  if (parts[0] === 'api') { version = parts[1] ?? ''; rest = parts.slice(2); } else if (parts[0] === 'apis') {
+    group = parts[1] ?? ''; version = parts[2] ?? ''; rest = parts.slice(3);
+  } else return undefined;
+  if (rest.length === 0) return undefined;
+  if (rest[0] === 'namespaces' && rest.length >= 3) {
+    const type = findResource(group, version, rest[2]!);
+    if (type?.namespaced) return { type, ns: rest[1], name: rest[3], sub: rest[4] };
+  }
+  const type = findResource(group, version, rest[0]!);
+  if (!type) return undefined;
+  return { type, name: rest[1], sub: rest[2] };
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text) return undefined;
+  try { return JSON.parse(text); } catch (e) {
+    const ct = req.headers['content-type'] ?? '';
+    if (ct.includes('protobuf')) throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+    throw badRequest(`the object provided is unrecognized (must be of type JSON): ${(e as Error).message}`);
+  }
+}
+
+function send(res: ServerResponse, code: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export function createApiServer(opts: ApiServerOptions): Server {
+  const { registry } = opts;
+  const store = registry.store;
+
+  const listObject = (t: ResourceType, route: Route, q: URLSearchParams) => {
+    const labels = parseLabelSelector(q.get('labelSelector') ?? undefined);
+    const fields = parseFieldSelector(q.get('fieldSelector') ?? undefined);
+    const items = store.list(t, route.ns).filter((o) => labels(o.metadata.labels ?? {}) && fields(o));
+    for (const i of items) { delete i.apiVersion; delete i.kind; }
+    return { kind: `${t.kind}List`, apiVersion: groupVersion(t), metadata: { resourceVersion: String(store.resourceVersion) }, items };
+  };
+
+  const watch = (req: IncomingMessage, res: ServerResponse, t: ResourceType, route: Route, q: URLSearchParams) => {
+    const labels = parseLabelSelector(q.get('labelSelector') ?? undefined);
+    const fields = parseFieldSelector(q.get('fieldSelector') ?? (route.name ? `metadata.name=${route.name}` : undefined));
+    const match = (o: KubeObject | undefined) =>
+      !!o && (!route.ns || o.metadata.namespace === route.ns) && labels(o.metadata.labels ?? {}) && fields(o);
+    const rvParam = q.get('resourceVersion');
+    const backlog = rvParam && rvParam !== '0' ? store.eventsSince(Number(rvParam)) : undefined;
+
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
+    res.flushHeaders();
+    const write = (type: WatchEventType | 'BOOKMARK' | 'ERROR', object: unknown) => res.write(JSON.stringify({ type, object }) + '\n');
+    const dispatch = (e: StoredEvent) => {
+      if (e.resource !== t) return;
+      const now = e.type !== 'DELETED' && match(e.object);
+      const before = e.type !== 'ADDED' && match(e.previous);
+      if (now && before) write('MODIFIED', e.object);
+      else if (now) write('ADDED', e.object);
+      else if (before) write('DELETED', e.object);
+    };
+    if (backlog) backlog.forEach(dispatch);
+    else for (const o of store.list(t, route.ns)) if (match(o)) write('ADDED', o);
+    const stop = store.watch(dispatch);
+    const timers: NodeJS.Timeout[] = [];
+    if (q.get('allowWatchBookmarks') === 'true') {
+      timers.push(setInterval(() => write('BOOKMARK', { kind: t.kind, apiVersion: groupVersion(t), metadata: { resourceVersion: String(store.resourceVersion) } }), 30_000));
+    }
+    const timeout = Number(q.get('timeoutSeconds') ?? 0);
+    // Upstream ends every watch within --min-request-timeout (1800 s) randomised; clients re-watch.
+    timers.push(setTimeout(() => res.end(), (timeout > 0 ? timeout : 1800 + Math.random() * 1800) * 1000));
+    const close = () => { stop(); timers.forEach((x) => clearTimeout(x)); };
+    req.on('close', close);
+    res.on('close', close);
+  };
+
+  const handleResource = async (req: IncomingMessage, res: ServerResponse, route: Route, q: URLSearchParams) => {
+    const { type: t, ns, name, sub } = route;
+    const method = req.method ?? 'GET';
+    const dryRun = q.getAll('dryRun').includes('All');
+    if (method === 'GET') {
+      if (q.get('watch') === 'true' || q.get('watch') === '1') return watch(req, res, t, route, q);
+      if (!name) return send(res, 200, listObject(t, route, q));
+      if (sub === 'log') return serveLog(res, route, q);
+      if (sub && sub !== 'status') throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+      return send(res, 200, store.get(t, ns, name));
+    }
+    if (method === 'POST') {
+      const body = (await readBody(req)) as KubeObject;
+      if (name && sub === 'binding' && t.kind === 'Pod') return send(res, 201, registry.bind(ns!, name, body as Record<string, unknown>));
+      if (name) throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+      return send(res, 201, registry.create(t, ns, body, { dryRun }));
+    }
+    if (!name) throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+    if (method === 'PUT') return send(res, 200, registry.update(t, ns, name, (await readBody(req)) as KubeObject, sub, { dryRun }));
+    if (method === 'PATCH') {
+      return send(res, 200, registry.patch(t, ns, name, req.headers['content-type'] ?? '', await readBody(req), sub, { dryRun }));
+    }
+    if (method === 'DELETE') {
+      const body = (await readBody(req)) as { propagationPolicy?: string } | undefined;
+      const propagation = q.get('propagationPolicy') ?? body?.propagationPolicy ?? 'Background';
+      return send(res, 200, registry.delete(t, ns, name, propagation, { dryRun }));
+    }
+    throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+  };
+
+  const serveLog = async (res: ServerResponse, route: Route, q: URLSearchParams) => {
+    const pod = store.get(route.type, route.ns, route.name!) as KubeObject & { spec: { nodeName?: string; containers: { name: string }[] } };
+    const container = q.get('container') ?? undefined;
+    if (!container && pod.spec.containers.length > 1) {
+      throw badRequest(`a container name must be specified for pod ${route.name}, choose one of: [${pod.spec.containers.map((c) => c.name).join(' ')}]`);
+    }
+    const kubelet = pod.spec.nodeName ? opts.kubelets.get(pod.spec.nodeName) : undefined;
+    if (!kubelet) throw badRequest(`container "${container ?? pod.spec.containers[0]!.name}" in pod "${route.name}" is waiting to start: ContainerCreating`);
+    const stream = await kubelet.logs(pod, { container, follow: q.get('follow') === 'true', tailLines: q.has('tailLines') ? Number(q.get('tailLines')) : undefined });
+    res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
+    res.flushHeaders();
+    stream.pipe(res);
+    res.on('close', () => stream.destroy());
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'https://apiserver');
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    if (path === '/healthz' || path === '/livez' || path === '/readyz') { res.writeHead(200, { 'Content-Type': 'text/plain' }); return res.end('ok'); }
+    if (req.headers.authorization !== `Bearer ${opts.token}`) {
+      return send(res, 401, new ApiError(401, 'Unauthorized', 'Unauthorized').toStatus());
+    }
+    if (path === '/version') return send(res, 200, SERVER_VERSION);
+    if (path === '/api') return send(res, 200, apiVersions(opts.advertise));
+    if (path === '/apis') return send(res, 200, apiGroupList());
+    const parts = path.split('/').filter(Boolean);
+    if (parts[0] === 'api' && parts.length === 2) return sendOr404(res, apiResourceList('', parts[1]!));
+    if (parts[0] === 'apis' && parts.length === 2) return sendOr404(res, apiGroupDoc(parts[1]!));
+    if (parts[0] === 'apis' && parts.length === 3) return sendOr404(res, apiResourceList(parts[1]!, parts[2]!));
+    const route = parseRoute(parts);
+    if (!route) return send(res, 404, new ApiError(404, 'NotFound', 'the server could not find the requested resource').toStatus());
+    return handleResource(req, res, route, url.searchParams);
+  };
+
+  return createServer({ key: opts.tls.key, cert: opts.tls.cert }, (req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      const err = e instanceof ApiError ? e : new ApiError(500, 'InternalError', `Internal error occurred: ${(e as Error).message}`);
+      if (res.headersSent) { res.end(); return; }
+      send(res, err.code, err.toStatus());
+    });
+  });
+}
+
+function sendOr404(res: ServerResponse, doc: unknown): void {
+  if (doc) send(res, 200, doc);
+  else send(res, 404, new ApiError(404, 'NotFound', 'the server could not find the requested resource').toStatus());
+}

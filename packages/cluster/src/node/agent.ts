@@ -1,0 +1,260 @@
+// The node agent (a small kubelet): registers its Node, watches the pods bound to it, runs each in a
+// sandbox with its containers, and reports status (podIP, hostIP, phase, conditions, containerStatuses).
+import { createReadStream } from 'node:fs';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
+import { CoreV1Api, type KubeConfig, type V1ContainerStatus, type V1Pod, type V1PodCondition } from '@kubernetes/client-node';
+import { startInformer, WorkQueue, type RunningInformer } from '@svclab/kube';
+import type { KubeletApi, LogOptions } from '../apiserver/kubelet.js';
+import type { KubeObject } from '../apiserver/types.js';
+import { findImage, pullErrorMessage } from '../images/catalogue.js';
+import type { NodeNet } from '../network/fabric.js';
+import { startContainer, StartError, stopContainer, type RunningContainer } from './container.js';
+import { waitListening } from './listening.js';
+import { nodeObject } from './node-object.js';
+import { podEnv } from './pod-env.js';
+import { createSandbox, type Sandbox } from './sandbox.js';
+import { podMounts, type Credentials, type MountPointRecorder } from './volumes.js';
+
+const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+
+interface ContainerRuntime { name: string; image: string; dir: string; running?: RunningContainer; status: V1ContainerStatus }
+
+interface PodRuntime {
+  uid: string;
+  pod: V1Pod;
+  dir: string;
+  sandbox?: Sandbox;
+  containers: ContainerRuntime[];
+  deleted: boolean;
+}
+
+export interface NodeAgentOptions {
+  cluster: string;
+  node: NodeNet;
+  controlPlane: boolean;
+  kubeconfig: KubeConfig;
+  stateDir: string;
+  credentials: Credentials;
+  recordMountPoint: MountPointRecorder;
+}
+
+export class NodeAgent implements KubeletApi {
+  private readonly core: CoreV1Api;
+  private readonly pods = new Map<string, PodRuntime>();
+  private readonly latest = new Map<string, V1Pod>();
+  private readonly usedIPs = new Set<number>();
+  private informer?: RunningInformer<V1Pod>;
+  private readonly queue = new WorkQueue((uid) => this.sync(uid), (uid, e) => this.log(`sync of pod ${uid} failed: ${(e as Error).message}`));
+
+  constructor(private readonly o: NodeAgentOptions) {
+    this.core = o.kubeconfig.makeApiClient(CoreV1Api);
+  }
+
+  private log(msg: string): void { process.stderr.write(`[kubelet ${this.o.node.name}] ${msg}\n`); }
+
+  async start(): Promise<void> {
+    await this.core.createNode({ body: nodeObject(this.o.node, this.o.controlPlane) });
+    this.informer = await startInformer<V1Pod>(this.o.kubeconfig, {
+      path: '/api/v1/pods',
+      fieldSelector: `spec.nodeName=${this.o.node.name}`,
+      list: () => this.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${this.o.node.name}` }),
+    }, {
+      add: (p) => this.enqueue(p),
+      update: (p) => this.enqueue(p),
+      delete: (p) => { const uid = p.metadata!.uid!; this.latest.delete(uid); this.queue.add(uid); },
+    });
+  }
+
+  private enqueue(p: V1Pod): void {
+    this.latest.set(p.metadata!.uid!, p);
+    this.queue.add(p.metadata!.uid!);
+  }
+
+  async stop(): Promise<void> {
+    await this.informer?.stop();
+    await Promise.all([...this.pods.values()].map((rt) => this.teardown(rt)));
+  }
+
+  private async sync(uid: string): Promise<void> {
+    const pod = this.latest.get(uid);
+    const rt = this.pods.get(uid);
+    if (!pod) { if (rt) await this.teardown(rt); return; }
+    if (rt) { rt.pod = pod; return; }
+    if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return;
+    await this.run(pod);
+  }
+
+  private allocateIP(): string {
+    for (let i = 2; i < 255; i++) if (!this.usedIPs.has(i)) { this.usedIPs.add(i); return this.o.node.podCIDR.replace(/\.0\/24$/, `.${i}`); }
+    throw new Error(`no free pod IP left in ${this.o.node.podCIDR}`);
+  }
+
+  private releaseIP(ip: string): void { this.usedIPs.delete(Number(ip.split('.')[3])); }
+
+  private async run(pod: V1Pod): Promise<void> {
+    const uid = pod.metadata!.uid!;
+    const missing = pod.spec!.containers.find((c) => !findImage(c.image!));
+    if (missing) {
+      await this.setStatus(pod, (s) => {
+        s.containerStatuses = pod.spec!.containers.map((c) => ({
+          name: c.name, image: c.image!, imageID: '', ready: false, restartCount: 0, started: false,
+          state: { waiting: findImage(c.image!) ? { reason: 'ContainerCreating' } : { reason: 'ErrImagePull', message: pullErrorMessage(c.image!) } },
+        }));
+      });
+      return;
+    }
+    const dir = join(this.o.stateDir, 'pods', uid);
+    const rt: PodRuntime = { uid, pod, dir, containers: [], deleted: false };
+    this.pods.set(uid, rt);
+    const hostNetwork = !!pod.spec!.hostNetwork;
+    const ip = hostNetwork ? this.o.node.ip : this.allocateIP();
+    const mounts = await podMounts(pod, dir, this.core, this.o.credentials, this.o.recordMountPoint);
+    rt.sandbox = await createSandbox({ cluster: this.o.cluster, node: this.o.node, uid, hostname: hostNetwork ? this.o.node.name : pod.metadata!.name!, hostNetwork, ip, mounts });
+    if (rt.deleted) { await this.teardown(rt); return; }
+    const env = { pod, ip, hostIP: this.o.node.ip };
+    rt.containers = pod.spec!.containers.map((c) => ({
+      name: c.name, image: c.image!, dir: join(dir, c.name),
+      status: { name: c.name, image: c.image!, imageID: '', ready: false, restartCount: 0, started: false, state: { waiting: { reason: 'ContainerCreating' } } },
+    }));
+    await Promise.all(rt.containers.map((c, i) => this.startOne(rt, i, podEnv(env, pod.spec!.containers[i]!))));
+    await this.reportRunning(rt);
+  }
+
+  private async startOne(rt: PodRuntime, index: number, env: Record<string, string>): Promise<void> {
+    const spec = rt.pod.spec!.containers[index]!;
+    const c = rt.containers[index]!;
+    const image = findImage(spec.image!)!;
+    try {
+      c.running = await startContainer(rt.sandbox!.pausePid, c.dir, rt.pod.metadata!.name!, {
+        name: spec.name, image, command: spec.command, args: spec.args, env, workingDir: spec.workingDir,
+      });
+    } catch (e) {
+      const message = e instanceof StartError ? e.message : (e as Error).message;
+      c.status = { ...c.status, started: false, ready: false, state: { terminated: { exitCode: 128, reason: 'StartError', message, startedAt: new Date(0), finishedAt: new Date() } } };
+      return;
+    }
+    const running = c.running;
+    let exited = false;
+    void running.exited.then((r) => { exited = true; void this.onExit(rt, index, running, r); });
+    const ports = [...(image.listens?.({ podName: rt.pod.metadata!.name!, dir: c.dir, env }) ?? [])];
+    if (ports.length) await waitListening(rt.sandbox!.pausePid, ports, 10_000, () => !exited);
+    if (exited) return;
+    c.status = { ...c.status, started: true, ready: true, containerID: `svclab://${running.process.pid}`, state: { running: { startedAt: new Date(running.startedAt) } } };
+  }
+
+  private async onExit(rt: PodRuntime, index: number, running: RunningContainer, r: { exitCode: number; finishedAt: string }): Promise<void> {
+    if (rt.deleted) return;
+    const c = rt.containers[index]!;
+    if (c.running !== running) return;
+    c.running = undefined;
+    c.status = {
+      ...c.status, ready: false, started: false,
+      state: { terminated: { exitCode: r.exitCode, reason: r.exitCode === 0 ? 'Completed' : 'Error', startedAt: new Date(running.startedAt), finishedAt: new Date(r.finishedAt), containerID: c.status.containerID } },
+    };
+    const policy = rt.pod.spec!.restartPolicy ?? 'Always';
+    if (policy === 'Always' || (policy === 'OnFailure' && r.exitCode !== 0)) {
+      // CrashLoopBackOff: kubelet's backoff starts at 10 s and doubles up to 5 min
+      const delay = Math.min(10_000 * 2 ** (c.status.restartCount ?? 0), 300_000);
+      c.status.lastState = c.status.state;
+      c.status.state = { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${c.name} pod=${rt.pod.metadata!.name}_${rt.pod.metadata!.namespace}(${rt.uid})` } };
+      await this.reportRunning(rt);
+      setTimeout(() => {
+        if (rt.deleted) return;
+        c.status.restartCount = (c.status.restartCount ?? 0) + 1;
+        void this.startOne(rt, index, podEnv({ pod: rt.pod, ip: rt.sandbox!.ip, hostIP: this.o.node.ip }, rt.pod.spec!.containers[index]!)).then(() => this.reportRunning(rt));
+      }, delay);
+      return;
+    }
+    await this.reportRunning(rt);
+  }
+
+  private phase(rt: PodRuntime): string {
+    const states = rt.containers.map((c) => c.status.state);
+    if (states.every((s) => s?.terminated)) return states.every((s) => s!.terminated!.exitCode === 0) ? 'Succeeded' : 'Failed';
+    return 'Running';
+  }
+
+  private async reportRunning(rt: PodRuntime): Promise<void> {
+    if (rt.deleted) return;
+    const phase = this.phase(rt);
+    const ready = phase === 'Running' && rt.containers.every((c) => c.status.ready);
+    const t = new Date();
+    const cond = (type: string, status: boolean, reason?: string): V1PodCondition => ({ type, status: status ? 'True' : 'False', lastTransitionTime: t, ...(reason ? { reason } : {}) });
+    await this.setStatus(rt.pod, (s) => {
+      s.phase = phase;
+      s.hostIP = this.o.node.ip;
+      s.hostIPs = [{ ip: this.o.node.ip }];
+      s.podIP = rt.sandbox!.ip;
+      s.podIPs = [{ ip: rt.sandbox!.ip }];
+      s.startTime ??= t;
+      s.conditions = [
+        cond('PodReadyToStartContainers', true), cond('Initialized', true),
+        cond('Ready', ready, ready ? undefined : phase === 'Running' ? 'ContainersNotReady' : 'PodCompleted'),
+        cond('ContainersReady', ready, ready ? undefined : phase === 'Running' ? 'ContainersNotReady' : 'PodCompleted'),
+        cond('PodScheduled', true),
+      ];
+      s.containerStatuses = rt.containers.map((c) => c.status);
+    });
+    if (phase !== 'Running') await this.releaseSandbox(rt);
+  }
+
+  /** Read-modify-write of pod status, retried on conflict (the pod may have changed meanwhile). */
+  private async setStatus(pod: V1Pod, mutate: (s: NonNullable<V1Pod['status']>) => void): Promise<void> {
+    const { name, namespace } = pod.metadata as { name: string; namespace: string };
+    for (let attempt = 0; attempt < 10; attempt++) {
+      let cur: V1Pod;
+      try { cur = await this.core.readNamespacedPod({ name, namespace }); } catch { return; }
+      if (cur.metadata!.uid !== pod.metadata!.uid) return;
+      cur.status ??= {};
+      mutate(cur.status);
+      try { await this.core.replaceNamespacedPodStatus({ name, namespace, body: cur }); return; } catch (e) {
+        if ((e as { code?: number }).code !== 409) return;
+      }
+    }
+  }
+
+  private async releaseSandbox(rt: PodRuntime): Promise<void> {
+    const sb = rt.sandbox;
+    if (!sb) return;
+    rt.sandbox = undefined;
+    await sb.stop();
+    if (!rt.pod.spec!.hostNetwork) this.releaseIP(sb.ip);
+  }
+
+  private async teardown(rt: PodRuntime): Promise<void> {
+    rt.deleted = true;
+    this.pods.delete(rt.uid);
+    await Promise.all(rt.containers.map((c) => (c.running ? stopContainer(c.running, 2_000) : undefined)));
+    await this.releaseSandbox(rt);
+    await rm(rt.dir, { recursive: true, force: true });
+  }
+
+  async logs(pod: KubeObject, opts: LogOptions): Promise<Readable> {
+    const rt = this.pods.get(pod.metadata.uid!);
+    const c = rt?.containers.find((x) => !opts.container || x.name === opts.container);
+    if (!rt || !c) throw new Error(`container "${opts.container ?? ''}" in pod "${pod.metadata.name}" is not available`);
+    const path = join(c.dir, 'container.log');
+    await stat(path).catch(() => mkdir(c.dir, { recursive: true }));
+    if (!opts.follow) return createReadStream(path, { flags: 'a+' });
+    return follow(path, () => !c.running || rt.deleted);
+  }
+}
+
+/** `kubectl logs -f`: stream the file as it grows until the container has exited. */
+function follow(path: string, done: () => boolean): Readable {
+  const out = new PassThrough();
+  let pos = 0;
+  const tick = async () => {
+    const size = (await stat(path).catch(() => ({ size: pos }))).size;
+    if (size > pos) {
+      await new Promise<void>((resolve) => createReadStream(path, { start: pos, end: size - 1 }).on('end', resolve).pipe(out, { end: false }));
+      pos = size;
+    }
+    if (done() || out.destroyed) { out.end(); return; }
+    setTimeout(() => void tick(), 100);
+  };
+  void tick();
+  return out;
+}

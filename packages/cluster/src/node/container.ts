@@ -1,0 +1,90 @@
+// A container: the image's program run inside the pod sandbox's namespaces (nsenter into the pause
+// process), with the pod's environment, its stdout and stderr appended to the container log file.
+import { constants } from 'node:fs';
+import { access, mkdir } from 'node:fs/promises';
+import { delimiter, isAbsolute, join } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import type { ContainerContext, Image } from '../images/catalogue.js';
+
+export const CONTAINER_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export interface ContainerSpec {
+  name: string;
+  image: Image;
+  command?: string[];
+  args?: string[];
+  env: Record<string, string>;
+  workingDir?: string;
+}
+
+export interface RunningContainer {
+  process: ResultPromise;
+  logPath: string;
+  startedAt: string;
+  exited: Promise<{ exitCode: number; signal?: string; finishedAt: string }>;
+}
+
+export class StartError extends Error {}
+
+/** $(VAR) references in command and args, expanded from the container env as kubelet does; $$ escapes. */
+export function expandVars(s: string, env: Record<string, string>): string {
+  return s.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, name: string | undefined) => (m === '$$' ? '$' : name! in env ? env[name!]! : m));
+}
+
+/** Docker's ENTRYPOINT/CMD rules under Kubernetes' command/args override. */
+export function containerArgv(spec: ContainerSpec): string[] {
+  const entry = spec.command ?? spec.image.entrypoint;
+  const args = spec.args ?? (spec.command ? [] : spec.image.cmd);
+  return [...entry, ...args].map((a) => expandVars(a, spec.env));
+}
+
+async function onHostPath(name: string): Promise<string | undefined> {
+  const dirs = isAbsolute(name) ? [''] : CONTAINER_PATH.split(delimiter);
+  for (const d of dirs) {
+    const p = d ? join(d, name) : name;
+    try { await access(p, constants.X_OK); return p; } catch { /* next */ }
+  }
+  return undefined;
+}
+
+async function resolveArgv(argv: string[], image: Image, ctx: ContainerContext): Promise<string[]> {
+  const [exe, ...rest] = argv;
+  if (!exe) throw new StartError('no command specified');
+  const own = image.executables?.(ctx)[exe];
+  if (own) {
+    // an entrypoint wrapper may itself run another of the image's executables
+    const inner = rest.length && image.executables?.(ctx)[rest[0]!];
+    return inner ? [...own, ...inner, ...rest.slice(1)] : [...own, ...rest];
+  }
+  const found = image.hostUserland ? await onHostPath(exe) : undefined;
+  if (!found) throw new StartError(`exec: "${exe}": executable file not found in $PATH`);
+  return [found, ...rest];
+}
+
+export async function startContainer(pausePid: number, dir: string, podName: string, spec: ContainerSpec): Promise<RunningContainer> {
+  await mkdir(dir, { recursive: true });
+  const ctx: ContainerContext = { podName, dir, env: spec.env };
+  await spec.image.prepare?.(ctx);
+  const argv = await resolveArgv(containerArgv(spec), spec.image, ctx);
+  const logPath = join(dir, 'container.log');
+  const env = { PATH: CONTAINER_PATH, HOSTNAME: podName, HOME: '/root', ...spec.env };
+  const child = execa('nsenter', ['--target', String(pausePid), '--net', '--uts', '--mount', ...(spec.workingDir ? [`--wdir=${spec.workingDir}`] : []), '--', ...argv], {
+    env, extendEnv: false, stdin: "ignore", stdout: { file: logPath, append: true }, stderr: { file: logPath, append: true }, reject: false, cleanup: false, detached: true,
+  });
+  const exited = child.then((r) => ({
+    exitCode: r.exitCode ?? (r.signal ? 128 + (({ SIGKILL: 9, SIGTERM: 15 } as Record<string, number>)[r.signal] ?? 0) : 1),
+    signal: r.signal,
+    finishedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+  }));
+  return { process: child, logPath, startedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), exited };
+}
+
+export async function stopContainer(c: RunningContainer, graceMs: number): Promise<void> {
+  const pid = c.process.pid;
+  if (pid === undefined || c.process.exitCode !== null) return;
+  const kill = (sig: NodeJS.Signals) => { try { process.kill(-pid, sig); } catch { /* gone */ } };
+  kill('SIGTERM');
+  const timer = setTimeout(() => kill('SIGKILL'), graceMs);
+  await c.exited;
+  clearTimeout(timer);
+}

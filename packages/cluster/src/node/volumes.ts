@@ -1,0 +1,56 @@
+// Pod volumes materialised on the node: configMap and secret as files, hostPath as itself, and the
+// service-account token volume every pod gets at /var/run/secrets/kubernetes.io/serviceaccount.
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
+import type { Mount } from './sandbox.js';
+
+export const SA_MOUNT = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+export interface Credentials { token: string; caCert: string }
+
+/** Directories created on the host as mount points; recorded so cleanup can remove them. */
+export type MountPointRecorder = (dir: string) => Promise<void>;
+
+async function ensureMountPoint(target: string, record: MountPointRecorder): Promise<void> {
+  const missing: string[] = [];
+  for (let d = target; !existsSync(d); d = dirname(d)) missing.unshift(d);
+  for (const d of missing) { await mkdir(d); await record(d); }
+}
+
+/** Mounts for the pod's mount namespace (shared by its containers, so the union of their volumeMounts). */
+export async function podMounts(pod: V1Pod, dir: string, core: CoreV1Api, creds: Credentials, record: MountPointRecorder): Promise<Mount[]> {
+  const ns = pod.metadata!.namespace!;
+  const volumes = new Map((pod.spec!.volumes ?? []).map((v) => [v.name, v]));
+  const mounts: Mount[] = [];
+  const wanted = new Map(pod.spec!.containers.flatMap((c) => c.volumeMounts ?? []).map((vm) => [vm.mountPath, vm]));
+  for (const vm of wanted.values()) {
+    const v = volumes.get(vm.name);
+    if (!v) throw new Error(`volume "${vm.name}" is not defined in the pod`);
+    let source: string;
+    if (v.hostPath) source = v.hostPath.path;
+    else {
+      source = join(dir, 'volumes', v.name);
+      await mkdir(source, { recursive: true });
+      const files: Record<string, string | Buffer> = {};
+      if (v.configMap) Object.assign(files, (await core.readNamespacedConfigMap({ name: v.configMap.name!, namespace: ns })).data ?? {});
+      if (v.secret) {
+        for (const [k, b64] of Object.entries((await core.readNamespacedSecret({ name: v.secret.secretName!, namespace: ns })).data ?? {})) files[k] = Buffer.from(b64, 'base64');
+      }
+      for (const [k, data] of Object.entries(files)) await writeFile(join(source, k), data);
+    }
+    await ensureMountPoint(vm.mountPath, record);
+    mounts.push({ source, target: vm.mountPath, readOnly: !!vm.readOnly });
+  }
+  if (pod.spec!.automountServiceAccountToken !== false && !mounts.some((m) => m.target === SA_MOUNT)) {
+    const source = join(dir, 'volumes', 'kube-api-access');
+    await mkdir(source, { recursive: true });
+    await Promise.all([
+      writeFile(join(source, 'token'), creds.token), writeFile(join(source, 'ca.crt'), creds.caCert), writeFile(join(source, 'namespace'), ns),
+    ]);
+    await ensureMountPoint(SA_MOUNT, record);
+    mounts.push({ source, target: SA_MOUNT, readOnly: true });
+  }
+  return mounts;
+}

@@ -1,0 +1,3 @@
+export * from './informer.js';
+export * from './kubeconfig.js';
+export * from './workqueue.js';
