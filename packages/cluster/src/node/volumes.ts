@@ -16,7 +16,11 @@ export type MountPointRecorder = (dir: string) => Promise<void>;
 async function ensureMountPoint(target: string, record: MountPointRecorder): Promise<void> {
   const missing: string[] = [];
   for (let d = target; !existsSync(d); d = dirname(d)) missing.unshift(d);
-  for (const d of missing) { await mkdir(d); await record(d); }
+  for (const d of missing) {
+    // pods starting together may race for the same mount point; only the creator records it
+    const created = await mkdir(d).then(() => true, (e: NodeJS.ErrnoException) => { if (e.code === 'EEXIST') return false; throw e; });
+    if (created) await record(d);
+  }
 }
 
 /** Mounts for the pod's mount namespace (shared by its containers, so the union of their volumeMounts). */

@@ -1,0 +1,116 @@
+// The embedded cluster: fabric, apiserver, controllers, scheduler, node agents and add-ons, started
+// in one process and stopped (or cleaned up after a crash) without leaving anything behind.
+import { randomBytes } from 'node:crypto';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import type { Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { kubeProxyConfigMap, kubeProxyDaemonSet, kubeProxyServiceAccount } from './addons/kube-proxy.js';
+import { bootstrap } from './apiserver/bootstrap.js';
+import { KubeletDirectory } from './apiserver/kubelet.js';
+import { Registry } from './apiserver/registry.js';
+import { createApiServer } from './apiserver/server.js';
+import { Store } from './apiserver/store.js';
+import { cleanupCluster, MOUNT_POINTS_FILE } from './cleanup.js';
+import { ControllerContext } from './controllers/context.js';
+import { startDaemonSetController } from './controllers/daemonset.js';
+import { startDeploymentController } from './controllers/deployment.js';
+import { startEndpointsController } from './controllers/endpoints.js';
+import { startEndpointSliceController } from './controllers/endpointslice.js';
+import { startReplicaSetController } from './controllers/replicaset.js';
+import { kubeConfigFrom, kubeconfigYaml } from './kubeconfig.js';
+import { buildFabric, layout, type FabricLayout } from './network/fabric.js';
+import { listenInNetns } from './network/netns-listener.js';
+import { NodeAgent } from './node/agent.js';
+import { makePki } from './pki.js';
+import { startScheduler } from './scheduler/scheduler.js';
+import { clusterDir, kubeconfigPath, validateClusterName, writeState } from './state.js';
+
+export const SERVICE_CIDR = '10.96.0.0/12';
+export const CLUSTER_CIDR = '10.244.0.0/16';
+export const APISERVER_PORT = 6443;
+
+export interface ClusterOptions {
+  name: string;
+  workers?: number;
+  proxyMode?: string;
+  log?: (msg: string) => void;
+}
+
+export interface RunningCluster {
+  name: string;
+  layout: FabricLayout;
+  kubeconfigPath: string;
+  kubeConfig: KubeConfig;
+  apiserver: string;
+  stop(): Promise<void>;
+}
+
+function listen(server: Server, ...args: unknown[]): Promise<void> {
+  return new Promise((resolve, reject) => { server.once('error', reject); (server.listen as (...a: unknown[]) => void)(...args, resolve); });
+}
+
+export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
+  const log = o.log ?? (() => undefined);
+  validateClusterName(o.name);
+  await cleanupCluster(o.name); // whatever a killed predecessor of the same name left
+  const dir = clusterDir(o.name);
+  await mkdir(dir, { recursive: true });
+  const net = layout(o.name, o.workers ?? 2);
+  const cp = net.nodes[0]!;
+  const token = randomBytes(24).toString('hex');
+  const stoppers: Array<() => Promise<void> | void> = [];
+  const stop = async () => {
+    for (const s of stoppers.reverse()) await Promise.resolve(s()).catch(() => undefined);
+    await cleanupCluster(o.name);
+  };
+  try {
+    log('Preparing nodes');
+    const [pki] = await Promise.all([
+      makePki(join(dir, 'pki'), { dns: ['kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', cp.name, 'localhost'], ips: ['127.0.0.1', '10.96.0.1', cp.ip] }),
+      buildFabric(net),
+    ]);
+
+    log('Starting control-plane');
+    const registry = new Registry(new Store(), SERVICE_CIDR);
+    bootstrap(registry, { ip: cp.ip, port: APISERVER_PORT }, '10.96.0.1');
+    const kubelets = new KubeletDirectory();
+    const serverOpts = { tls: { key: pki.serverKey, cert: pki.serverCert }, token, registry, kubelets, advertise: `${cp.ip}:${APISERVER_PORT}` };
+    const hostServer = createApiServer(serverOpts);
+    const nodeServer = createApiServer(serverOpts);
+    await Promise.all([listen(hostServer, 0, '127.0.0.1'), listenInNetns(cp.name, cp.ip, APISERVER_PORT).then((h) => listen(nodeServer, h))]);
+    stoppers.push(() => { hostServer.close(); hostServer.closeAllConnections(); nodeServer.close(); nodeServer.closeAllConnections(); });
+    const apiserver = `https://127.0.0.1:${(hostServer.address() as AddressInfo).port}`;
+    const kcText = kubeconfigYaml({ cluster: o.name, server: apiserver, caCert: pki.caCert, token });
+    await writeFile(kubeconfigPath(o.name), kcText, { mode: 0o600 });
+    const kc = kubeConfigFrom(kcText);
+
+    const ctx = new ControllerContext(kc);
+    for (const start of [startReplicaSetController, startDeploymentController, startDaemonSetController, startEndpointsController, startEndpointSliceController, startScheduler]) start(ctx);
+    await ctx.start();
+    stoppers.push(() => ctx.stop());
+
+    log('Joining nodes');
+    const recordMountPoint = (d: string) => appendFile(join(dir, MOUNT_POINTS_FILE), d + '\n');
+    const agents = net.nodes.map((node, i) => new NodeAgent({
+      cluster: o.name, node, controlPlane: i === 0, kubeconfig: kc, stateDir: dir,
+      credentials: { token, caCert: pki.caCert }, recordMountPoint,
+    }));
+    await Promise.all(agents.map(async (a, i) => { await a.start(); kubelets.register(net.nodes[i]!.name, a); }));
+    stoppers.push(() => Promise.all(agents.map((a) => a.stop())).then(() => undefined));
+
+    log('Installing kube-proxy');
+    const core = kc.makeApiClient(CoreV1Api);
+    const apps = kc.makeApiClient(AppsV1Api);
+    await core.createNamespacedServiceAccount({ namespace: 'kube-system', body: kubeProxyServiceAccount });
+    await core.createNamespacedConfigMap({ namespace: 'kube-system', body: kubeProxyConfigMap({ controlPlaneEndpoint: `https://${cp.ip}:${APISERVER_PORT}`, clusterCIDR: CLUSTER_CIDR, mode: o.proxyMode ?? 'iptables' }) });
+    await apps.createNamespacedDaemonSet({ namespace: 'kube-system', body: kubeProxyDaemonSet });
+
+    await writeState({ cluster: o.name, pid: process.pid, apiserver, kubeconfig: kubeconfigPath(o.name), nodes: net.nodes.map((n) => n.name), startedAt: new Date().toISOString() });
+    return { name: o.name, layout: net, kubeconfigPath: kubeconfigPath(o.name), kubeConfig: kc, apiserver, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}

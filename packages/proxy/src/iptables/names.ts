@@ -1,0 +1,27 @@
+// Upstream's chain names: "KUBE-SVC-" + base32(sha256(servicePortName + protocol))[:16], and for an
+// endpoint the same over servicePortName + protocol + "ip:port" (pkg/proxy/iptables/proxier.go).
+import { createHash } from 'node:crypto';
+
+const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+function base32(buf: Buffer): string {
+  let bits = 0;
+  let value = 0;
+  let out = '';
+  for (const byte of buf) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) { out += B32[(value >>> (bits - 5)) & 31]; bits -= 5; }
+  }
+  if (bits > 0) out += B32[(value << (5 - bits)) & 31];
+  return out;
+}
+
+const hash16 = (s: string) => base32(createHash('sha256').update(s).digest()).slice(0, 16);
+
+export function portProtoHash(servicePortName: string, protocol: string): string {
+  return hash16(servicePortName + protocol.toLowerCase());
+}
+
+export const serviceChain = (spn: string, proto: string) => `KUBE-SVC-${portProtoHash(spn, proto)}`;
+export const endpointChain = (spn: string, proto: string, endpoint: string) => `KUBE-SEP-${hash16(spn + proto.toLowerCase() + endpoint)}`;

@@ -1,0 +1,103 @@
+// Renders the iptables-restore input for a set of Service ports, in upstream's layout and order
+// (pkg/proxy/iptables/proxier.go syncProxyRules): filter then nat, chain declarations first.
+import { endpointString, type ServicePort } from '../service-ports.js';
+import { endpointChain, serviceChain } from './names.js';
+
+export interface RenderOptions {
+  /** the local-traffic detector: pod traffic from this CIDR to a ClusterIP is not masqueraded */
+  clusterCIDR: string;
+  masqueradeBit: number;
+  masqueradeAll: boolean;
+  /** iptables supports MASQUERADE --random-fully */
+  randomFully: boolean;
+}
+
+const probability = (n: number) => (1 / n).toFixed(10);
+
+/** iptables-save quotes a comment only when it has spaces. */
+const comment = (c: string) => (/\s/.test(c) ? `"${c}"` : c);
+
+export function ownedChainPrefix(chain: string): boolean {
+  return /^KUBE-(SVC|SVL|EXT|FW|SEP)-/.test(chain);
+}
+
+export interface Rendered { text: string; natChains: string[] }
+
+export function renderRules(ports: ServicePort[], o: RenderOptions, staleNatChains: string[] = []): Rendered {
+  const mark = `0x${(1 << o.masqueradeBit).toString(16)}`;
+  const filterRules: string[] = [];
+  const natChains = ['KUBE-NODEPORTS', 'KUBE-SERVICES', 'KUBE-MARK-MASQ', 'KUBE-POSTROUTING'];
+  const natRules: string[] = [];
+  const svcRules: string[] = [];
+  const perService: string[][] = [];
+
+  for (const sp of ports) {
+    const proto = sp.protocol.toLowerCase();
+    const dst = `-m ${proto} -p ${proto} -d ${sp.clusterIP} --dport ${sp.port}`;
+    const ready = sp.endpoints.filter((e) => e.ready);
+    if (ready.length === 0) {
+      filterRules.push(`-A KUBE-SERVICES -m comment --comment ${comment(`${sp.name} has no endpoints`)} ${dst} -j REJECT`);
+      continue;
+    }
+    const svcChain = serviceChain(sp.name, sp.protocol);
+    natChains.push(svcChain);
+    svcRules.push(`-A KUBE-SERVICES -m comment --comment ${comment(`${sp.name} cluster IP`)} ${dst} -j ${svcChain}`);
+    const rules: string[] = [];
+    if (o.masqueradeAll) rules.push(`-A ${svcChain} -m comment --comment ${comment(`${sp.name} cluster IP`)} ${dst} -j KUBE-MARK-MASQ`);
+    else if (o.clusterCIDR) rules.push(`-A ${svcChain} -m comment --comment ${comment(`${sp.name} cluster IP`)} ${dst} ! -s ${o.clusterCIDR} -j KUBE-MARK-MASQ`);
+    const sepRules: string[] = [];
+    ready.forEach((e, i) => {
+      const sep = endpointChain(sp.name, sp.protocol, endpointString(e));
+      natChains.push(sep);
+      const stat = i < ready.length - 1 ? ` -m statistic --mode random --probability ${probability(ready.length - i)}` : '';
+      rules.push(`-A ${svcChain} -m comment --comment ${comment(`${sp.name} -> ${endpointString(e)}`)}${stat} -j ${sep}`);
+      sepRules.push(`-A ${sep} -m comment --comment ${comment(sp.name)} -s ${e.ip} -j KUBE-MARK-MASQ`);
+      sepRules.push(`-A ${sep} -m comment --comment ${comment(sp.name)} -m ${proto} -p ${proto} -j DNAT --to-destination ${endpointString(e)}`);
+    });
+    perService.push([...sepRules, ...rules]);
+  }
+
+  natRules.push(...svcRules);
+  natRules.push(`-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS`);
+  natRules.push(`-A KUBE-MARK-MASQ -j MARK --or-mark ${mark}`);
+  natRules.push(`-A KUBE-POSTROUTING -m mark ! --mark ${mark}/${mark} -j RETURN`);
+  natRules.push(`-A KUBE-POSTROUTING -j MARK --xor-mark ${mark}`);
+  natRules.push(`-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE${o.randomFully ? ' --random-fully' : ''}`);
+  for (const r of perService) natRules.push(...r);
+
+  const filter = [
+    '*filter',
+    ...['KUBE-NODEPORTS', 'KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-FORWARD', 'KUBE-PROXY-FIREWALL'].map((c) => `:${c} - [0:0]`),
+    ...filterRules,
+    '-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP',
+    `-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark ${mark}/${mark} -j ACCEPT`,
+    '-A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+    'COMMIT',
+  ];
+  const stale = staleNatChains.filter((c) => !natChains.includes(c));
+  const nat = [
+    '*nat',
+    ...natChains.map((c) => `:${c} - [0:0]`),
+    ...stale.map((c) => `:${c} - [0:0]`),
+    ...natRules,
+    ...stale.map((c) => `-X ${c}`),
+    'COMMIT',
+  ];
+  return { text: [...filter, ...nat].join('\n') + '\n', natChains };
+}
+
+/** The jumps from the built-in chains into ours, as upstream ensures them (iptablesJumpChains). */
+export const JUMPS: Array<{ table: 'filter' | 'nat'; chain: string; rule: string }> = [
+  { table: 'filter', chain: 'INPUT', rule: '-m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL' },
+  { table: 'filter', chain: 'INPUT', rule: '-m comment --comment "kubernetes health check service ports" -j KUBE-NODEPORTS' },
+  { table: 'filter', chain: 'INPUT', rule: '-m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES' },
+  { table: 'filter', chain: 'FORWARD', rule: '-m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL' },
+  { table: 'filter', chain: 'FORWARD', rule: '-m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD' },
+  { table: 'filter', chain: 'FORWARD', rule: '-m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES' },
+  { table: 'filter', chain: 'FORWARD', rule: '-m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES' },
+  { table: 'filter', chain: 'OUTPUT', rule: '-m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL' },
+  { table: 'filter', chain: 'OUTPUT', rule: '-m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES' },
+  { table: 'nat', chain: 'OUTPUT', rule: '-m comment --comment "kubernetes service portals" -j KUBE-SERVICES' },
+  { table: 'nat', chain: 'PREROUTING', rule: '-m comment --comment "kubernetes service portals" -j KUBE-SERVICES' },
+  { table: 'nat', chain: 'POSTROUTING', rule: '-m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING' },
+];

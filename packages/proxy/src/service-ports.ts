@@ -1,0 +1,65 @@
+// The proxy's model, built from Services and EndpointSlices as upstream's ServicePortName /
+// endpointsMap: one entry per Service port, with its endpoints sorted by "ip:port" (byEndpoint).
+import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
+
+export interface Endpoint { ip: string; port: number; ready: boolean; serving: boolean; terminating: boolean; nodeName?: string }
+
+export interface ServicePort {
+  /** "<ns>/<name>" or "<ns>/<name>:<portName>": upstream's ServicePortName.String() */
+  name: string;
+  namespace: string;
+  service: string;
+  portName: string;
+  protocol: 'TCP' | 'UDP' | 'SCTP';
+  clusterIP: string;
+  port: number;
+  endpoints: Endpoint[];
+}
+
+export const endpointString = (e: Endpoint) => `${e.ip}:${e.port}`;
+
+/** Services kube-proxy ignores: headless, ExternalName, or claimed by another proxy. */
+export function proxied(svc: V1Service): boolean {
+  const ip = svc.spec?.clusterIP;
+  if (!ip || ip === 'None' || svc.spec?.type === 'ExternalName') return false;
+  const labels = svc.metadata?.labels ?? {};
+  return !('service.kubernetes.io/service-proxy-name' in labels) && !('service.kubernetes.io/headless' in labels);
+}
+
+export function buildServicePorts(services: readonly V1Service[], slices: readonly V1EndpointSlice[]): ServicePort[] {
+  const bySvc = new Map<string, V1EndpointSlice[]>();
+  for (const s of slices) {
+    const svc = s.metadata?.labels?.['kubernetes.io/service-name'];
+    if (!svc || s.addressType !== 'IPv4') continue;
+    const k = `${s.metadata!.namespace}/${svc}`;
+    bySvc.set(k, [...(bySvc.get(k) ?? []), s]);
+  }
+  const out: ServicePort[] = [];
+  for (const svc of services.filter(proxied)) {
+    const ns = svc.metadata!.namespace!;
+    const name = svc.metadata!.name!;
+    for (const sp of svc.spec!.ports ?? []) {
+      const portName = sp.name ?? '';
+      const protocol = (sp.protocol ?? 'TCP') as ServicePort['protocol'];
+      const seen = new Map<string, Endpoint>();
+      for (const slice of bySvc.get(`${ns}/${name}`) ?? []) {
+        const p = slice.ports?.find((x) => (x.name ?? '') === portName && (x.protocol ?? 'TCP') === protocol);
+        if (!p?.port) continue;
+        for (const e of slice.endpoints ?? []) {
+          const ready = e.conditions?.ready !== false;
+          const ep: Endpoint = {
+            ip: e.addresses[0]!, port: p.port, ready,
+            serving: e.conditions?.serving ?? ready, terminating: e.conditions?.terminating ?? false, nodeName: e.nodeName,
+          };
+          seen.set(endpointString(ep), ep);
+        }
+      }
+      out.push({
+        name: portName ? `${ns}/${name}:${portName}` : `${ns}/${name}`, namespace: ns, service: name, portName, protocol,
+        clusterIP: svc.spec!.clusterIP!, port: sp.port,
+        endpoints: [...seen.values()].sort((a, b) => (endpointString(a) < endpointString(b) ? -1 : endpointString(a) > endpointString(b) ? 1 : 0)),
+      });
+    }
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
