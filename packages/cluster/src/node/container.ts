@@ -1,9 +1,10 @@
 // A container: the image's program run inside the pod sandbox's namespaces (nsenter into the pause
 // process), with the pod's environment, its stdout and stderr appended to the container log file.
-import { constants } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, constants as fsConstants, openSync } from 'node:fs';
+import { constants } from 'node:os';
 import { access, mkdir } from 'node:fs/promises';
 import { delimiter, isAbsolute, join } from 'node:path';
-import { execa, type ResultPromise } from 'execa';
 import type { ContainerContext, Image } from '../images/catalogue.js';
 
 export const CONTAINER_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -18,7 +19,7 @@ export interface ContainerSpec {
 }
 
 export interface RunningContainer {
-  process: ResultPromise;
+  process: ChildProcess;
   logPath: string;
   startedAt: string;
   exited: Promise<{ exitCode: number; signal?: string; finishedAt: string }>;
@@ -42,7 +43,7 @@ async function onHostPath(name: string): Promise<string | undefined> {
   const dirs = isAbsolute(name) ? [''] : CONTAINER_PATH.split(delimiter);
   for (const d of dirs) {
     const p = d ? join(d, name) : name;
-    try { await access(p, constants.X_OK); return p; } catch { /* next */ }
+    try { await access(p, fsConstants.X_OK); return p; } catch { /* next */ }
   }
   return undefined;
 }
@@ -68,20 +69,27 @@ export async function startContainer(pausePid: number, dir: string, podName: str
   const argv = await resolveArgv(containerArgv(spec), spec.image, ctx);
   const logPath = join(dir, 'container.log');
   const env = { PATH: CONTAINER_PATH, HOSTNAME: podName, HOME: '/root', ...spec.env };
-  const child = execa('nsenter', ['--target', String(pausePid), '--net', '--uts', '--mount', ...(spec.workingDir ? [`--wdir=${spec.workingDir}`] : []), '--', ...argv], {
-    env, extendEnv: false, stdin: "ignore", stdout: { file: logPath, append: true }, stderr: { file: logPath, append: true }, reject: false, cleanup: false, detached: true,
+  // node's spawn, not execa: the container writes straight into its log file (a real file, so
+  // images that reopen /dev/stdout work), in its own process group, independent of this process.
+  const log = openSync(logPath, 'a');
+  const child = spawn('nsenter', ['--target', String(pausePid), '--net', '--uts', '--mount', ...(spec.workingDir ? [`--wdir=${spec.workingDir}`] : []), '--', ...argv], {
+    env, stdio: ['ignore', log, log], detached: true,
   });
-  const exited = child.then((r) => ({
-    exitCode: r.exitCode ?? (r.signal ? 128 + (({ SIGKILL: 9, SIGTERM: 15 } as Record<string, number>)[r.signal] ?? 0) : 1),
-    signal: r.signal,
-    finishedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-  }));
+  closeSync(log);
+  const exited = new Promise<{ exitCode: number; signal?: string; finishedAt: string }>((resolve) => {
+    const done = (code: number | null, signal: NodeJS.Signals | null) => resolve({
+      exitCode: code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1), signal: signal ?? undefined,
+      finishedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    });
+    child.once('exit', done);
+    child.once('error', () => done(127, null));
+  });
   return { process: child, logPath, startedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), exited };
 }
 
 export async function stopContainer(c: RunningContainer, graceMs: number): Promise<void> {
   const pid = c.process.pid;
-  if (pid === undefined || c.process.exitCode !== null) return;
+  if (pid === undefined || c.process.exitCode !== null || c.process.signalCode !== null) return;
   const kill = (sig: NodeJS.Signals) => { try { process.kill(-pid, sig); } catch { /* gone */ } };
   kill('SIGTERM');
   const timer = setTimeout(() => kill('SIGKILL'), graceMs);

@@ -1,0 +1,105 @@
+// Tutorial 001, ClusterIP: a Deployment of three echo pods behind Service sample-clusterip
+// (8080 -> 80), reached from a test pod inside the cluster through the kernel's DNAT.
+import { fileURLToPath } from 'node:url';
+import type { V1Pod } from '@kubernetes/client-node';
+import { applyFile, endpointsTable, podNameIpTable, readyPods, runToCompletion, servicesTable, waitFor, type LabContext, type Scenario } from '@svclab/lab';
+
+const manifest = (f: string) => fileURLToPath(new URL(`./manifests/${f}`, import.meta.url));
+const ipInServiceCIDR = (ip: string) => { const [a, b] = ip.split('.').map(Number) as [number, number]; return a === 10 && b >= 96 && b <= 111; };
+const REQUESTS = 30;
+const ECHO = /^Host=(\S+) Path=(\S+) From=(\S+) ClientIP=(\S+) XFF=(.*)$/;
+// pod names as the Deployment controller makes them: <deployment>-<pod-template-hash>-<5 chars>
+const POD_NAME = /^sample-deployment-[bcdfghjklmnpqrstvwxz2456789]{6,10}-[bcdfghjklmnpqrstvwxz2456789]{5}$/;
+
+const pods = (ctx: LabContext) => ctx.facts.get('pods') as V1Pod[];
+
+const scenario: Scenario = {
+  name: 'clusterip',
+  title: 'ClusterIP: one virtual IP load-balancing to the pods of a Deployment',
+  tutorial: '001_66612836f7c9a8cf.txt (6.2.1, ClusterIP)',
+  needs: ['privileges', 'util-linux', 'netns', 'veth-bridge', 'iptables', 'nginx', 'openssl', 'curl'],
+  steps: [
+    {
+      title: 'Deployment sample-deployment runs 3 echo pods labelled app=sample-app',
+      async run(ctx) {
+        ctx.narrate.command('kubectl apply -f sample-deployment.yaml');
+        ctx.narrate.output((await applyFile(ctx, manifest('sample-deployment.yaml'))).join('\n'));
+        const ready = await readyPods(ctx, 'app=sample-app', 3);
+        ctx.facts.set('pods', ready);
+        ctx.narrate.command('kubectl get pods -l app=sample-app -o custom-columns="NAME:{metadata.name},IP:{status.podIP}"');
+        ctx.narrate.output(podNameIpTable(ready));
+        ctx.check(ready.every((p) => POD_NAME.test(p.metadata!.name!)), 'pod names are <deployment>-<pod-template-hash>-<suffix>',
+          ready.map((p) => p.metadata!.name).join(', '));
+        ctx.check(ready.every((p) => p.metadata!.labels?.['pod-template-hash'] && p.metadata!.labels.app === 'sample-app'),
+          'each pod carries app=sample-app and its pod-template-hash label');
+      },
+    },
+    {
+      title: 'Service sample-clusterip gets a ClusterIP from 10.96.0.0/12',
+      async run(ctx) {
+        ctx.narrate.command('kubectl apply -f sample-clusterip.yaml');
+        ctx.narrate.output((await applyFile(ctx, manifest('sample-clusterip.yaml'))).join('\n'));
+        const svc = await ctx.core.readNamespacedService({ name: 'sample-clusterip', namespace: ctx.namespace });
+        ctx.narrate.command('kubectl get service sample-clusterip');
+        ctx.narrate.output(servicesTable([svc]));
+        const ip = svc.spec!.clusterIP!;
+        ctx.facts.set('clusterIP', ip);
+        ctx.check(ipInServiceCIDR(ip), `ClusterIP ${ip} is in the service CIDR 10.96.0.0/12`);
+      },
+    },
+    {
+      title: 'Endpoints list exactly the 3 pod IPs on port 80',
+      async run(ctx) {
+        const want = pods(ctx).map((p) => `${p.status!.podIP}:80`).sort();
+        const have = await waitFor('Endpoints of sample-clusterip to list the 3 pods', async () => {
+          const ep = await ctx.core.readNamespacedEndpoints({ name: 'sample-clusterip', namespace: ctx.namespace });
+          const got = (ep.subsets ?? []).flatMap((s) => (s.addresses ?? []).flatMap((a) => (s.ports ?? []).map((p) => `${a.ip}:${p.port}`))).sort();
+          return got.length === want.length && ep;
+        });
+        ctx.narrate.command('kubectl get endpoints sample-clusterip');
+        ctx.narrate.output(endpointsTable([have]));
+        const got = (have.subsets ?? []).flatMap((s) => (s.addresses ?? []).flatMap((a) => (s.ports ?? []).map((p) => `${a.ip}:${p.port}`))).sort();
+        ctx.check(JSON.stringify(got) === JSON.stringify(want), `Endpoints: ${got.join(',')}`, `expected ${want.join(',')}`);
+      },
+    },
+    {
+      title: 'Every pod answers through the ClusterIP, and sees the test pod\'s own IP',
+      async run(ctx) {
+        const ip = ctx.facts.get('clusterIP') as string;
+        const url = `http://${ip}:8080`;
+        ctx.narrate.say(`A test pod (amsy810/tools) inside the cluster curls ${url} ${REQUESTS} times:`);
+        ctx.narrate.command(`kubectl run --image=amsy810/tools:v2.0 --restart=Never testpod --command -- sh -c 'for i in $(seq ${REQUESTS}); do curl -s ${url}; done'`);
+        ctx.narrate.say('(the pod first waits until kube-proxy has programmed the new Service: it syncs at most once per minSyncPeriod, 1s)');
+        const programmed = `t=0; until curl -s -o /dev/null --max-time 1 ${url}; do t=$((t+1)); [ $t -gt 50 ] && echo "not programmed" && exit 1; sleep 0.2; done; echo programmed`;
+        const run = await runToCompletion(ctx, 'testpod', 'amsy810/tools:v2.0',
+          ['sh', '-c', `${programmed}; for i in $(seq ${REQUESTS}); do curl -s --max-time 3 ${url} || echo "curl failed: $?"; done`]);
+        const [first, ...lines] = run.log.split('\n').filter(Boolean);
+        ctx.check(first === 'programmed', `the Service answers on ${url} within 10s of its endpoints becoming ready`, first);
+        ctx.narrate.output(lines.slice(0, 5).join('\n') + (lines.length > 5 ? `\n... (${lines.length - 5} more)` : ''));
+        ctx.narrate.output('pod "testpod" deleted');
+        const testPodIP = run.pod.status!.podIP!;
+        const names = new Set(pods(ctx).map((p) => p.metadata!.name!));
+        const parsed = lines.map((l) => l.match(ECHO));
+        ctx.check(lines.length === REQUESTS && parsed.every(Boolean), `all ${REQUESTS} requests answered in the tutorial's format`,
+          lines.filter((_, i) => !parsed[i]).slice(0, 3).join(' | '));
+        const answers = parsed.map((m) => ({ host: m![1]!, path: m![2]!, from: m![3]!, client: m![4]! }));
+        ctx.check(answers.every((a) => a.host === ip && a.path === '/'), `Host=${ip} Path=/ in every answer`);
+        ctx.check(answers.every((a) => names.has(a.from)), 'every From= is a pod of sample-deployment');
+        const seen = new Set(answers.map((a) => a.from));
+        ctx.check(seen.size === names.size, `all ${names.size} pods answered (${[...seen].map((n) => `${n}: ${answers.filter((a) => a.from === n).length}`).join(', ')})`);
+        ctx.check(answers.every((a) => a.client === testPodIP), `ClientIP= is the test pod's own IP ${testPodIP}: pod -> ClusterIP is not masqueraded`,
+          `saw ${[...new Set(answers.map((a) => a.client))].join(', ')}`);
+      },
+    },
+  ],
+  async cleanup(ctx) {
+    const ns = ctx.namespace;
+    await Promise.all([
+      ctx.core.deleteNamespacedPod({ name: 'testpod', namespace: ns }).catch(() => undefined),
+      ctx.core.deleteNamespacedService({ name: 'sample-clusterip', namespace: ns }).catch(() => undefined),
+      ctx.apps.deleteNamespacedDeployment({ name: 'sample-deployment', namespace: ns }).catch(() => undefined),
+    ]);
+  },
+};
+
+export default scenario;

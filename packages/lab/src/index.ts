@@ -1,0 +1,13 @@
+export * from './scenario.js';
+export * from './pods.js';
+export * from './wait.js';
+export * from './listings.js';
+export * from './table.js';
+export * from './narrator.js';
+export * from './run-lab.js';
+export * from './labs.js';
+export { embeddedDriver, kubeconfigDriver, kindDriver, up, runningCluster } from './drivers/embedded.js';
+export type { Driver, LabCluster } from './drivers/driver.js';
+export { runChecks, type Requirement, type CheckResult } from './doctor/checks.js';
+export { doctor, ensurePrerequisites, formatChecks } from './doctor/doctor.js';
+export * from './apply.js';
