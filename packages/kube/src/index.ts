@@ -1,3 +1,4 @@
 export * from './informer.js';
 export * from './kubeconfig.js';
 export * from './workqueue.js';
+export * from './resolve.js';

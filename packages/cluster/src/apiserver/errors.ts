@@ -39,6 +39,7 @@ export const badRequest = (message: string) => new ApiError(400, 'BadRequest', m
 export function invalid(kind: string, group: string, name: string, causes: StatusCause[]): ApiError {
   const list = causes.map((c) => `${c.field}: ${c.message}`);
   const summary = list.length === 1 ? list[0] : `[${list.join(', ')}]`;
-  return new ApiError(422, 'Invalid', `${kind} "${name}" is invalid: ${summary}`,
+  const qualifiedKind = group ? `${kind}.${group}` : kind;
+  return new ApiError(422, 'Invalid', `${qualifiedKind} "${name}" is invalid: ${summary}`,
     { name, group: group || undefined, kind, causes: causes.map((c) => ({ reason: c.reason ?? 'FieldValueInvalid', message: c.message, field: c.field })) });
 }

@@ -84,11 +84,18 @@ export function createApiServer(opts: ApiServerOptions): Server {
     const match = (o: KubeObject | undefined) =>
       !!o && (!route.ns || o.metadata.namespace === route.ns) && labels(o.metadata.labels ?? {}) && fields(o);
     const rvParam = q.get('resourceVersion');
-    const backlog = rvParam && rvParam !== '0' ? store.eventsSince(Number(rvParam)) : undefined;
-
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
     res.flushHeaders();
     const write = (type: WatchEventType | 'BOOKMARK' | 'ERROR', object: unknown) => res.write(JSON.stringify({ type, object }) + '\n');
+    let backlog: StoredEvent[] | undefined;
+    try {
+      backlog = rvParam && rvParam !== '0' ? store.eventsSince(Number(rvParam)) : undefined;
+    } catch (e) {
+      // as kube-apiserver: the stream opens, carries one ERROR event with the 410 Status, and ends
+      write('ERROR', (e as ApiError).toStatus());
+      res.end();
+      return;
+    }
     const dispatch = (e: StoredEvent) => {
       if (e.resource !== t) return;
       const now = e.type !== 'DELETED' && match(e.object);

@@ -16,9 +16,11 @@ export interface StoredEvent {
 
 export type Watcher = (event: StoredEvent) => void;
 
-const HISTORY = 10_000;
 
 export class Store {
+  /** @param history how many past events a watch can resume from (kube-apiserver keeps a few minutes' worth) */
+  constructor(private readonly history_ = 10_000) {}
+
   private rv = 1;
   private readonly objects = new Map<string, { type: ResourceType; items: Map<string, KubeObject> }>();
   private readonly history: StoredEvent[] = [];
@@ -28,7 +30,7 @@ export class Store {
 
   /** Oldest resourceVersion a watch can resume from (exclusive). */
   get oldestResumable(): number {
-    return this.history.length === HISTORY ? this.history[0]!.rv - 1 : 0;
+    return this.history.length === this.history_ ? this.history[0]!.rv - 1 : 0;
   }
 
   private bucket(t: ResourceType): Map<string, KubeObject> {
@@ -97,7 +99,7 @@ export class Store {
     else b.set(k, obj);
     const event: StoredEvent = { rv, type, resource: t, object: structuredClone(obj), previous };
     this.history.push(event);
-    if (this.history.length > HISTORY) this.history.shift();
+    if (this.history.length > this.history_) this.history.shift();
     for (const w of this.watchers) {
       try { w(event); } catch { /* a broken watcher must not break writes */ }
     }

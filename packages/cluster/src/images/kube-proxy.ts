@@ -1,9 +1,9 @@
 // registry.k8s.io/kube-proxy: svclab's own kube-proxy (packages/proxy) at the image's binary path.
-import { fileURLToPath } from 'node:url';
+import { resolveModule } from '@svclab/kube';
 import type { Image } from './catalogue.js';
 
-const tsx = import.meta.resolve('tsx');
-const main = fileURLToPath(import.meta.resolve('@svclab/proxy/main'));
+const tsx = resolveModule('tsx', import.meta.url);
+const main = resolveModule('@svclab/proxy/main', import.meta.url);
 
 export const kubeProxy: Image = {
   repository: 'registry.k8s.io/kube-proxy',

@@ -4,15 +4,14 @@ import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { alive, cleanupCluster, clusterDir, readState, startCluster, validateClusterName } from '@svclab/cluster';
-import { loadKubeConfig } from '@svclab/kube';
+import { loadKubeConfig, resolveModule } from '@svclab/kube';
 import { execa } from 'execa';
 import type { Driver, LabCluster } from './driver.js';
 import { nodeAddresses } from './nodes.js';
 
-const daemonPath = join(dirname(fileURLToPath(import.meta.resolve('@svclab/cluster'))), 'daemon.ts');
-const tsx = import.meta.resolve('tsx');
+const daemonPath = join(dirname(resolveModule('@svclab/cluster', import.meta.url)), 'daemon.ts');
+const tsx = resolveModule('tsx', import.meta.url);
 
 export function runningCluster(name: string) {
   const s = readState(name);

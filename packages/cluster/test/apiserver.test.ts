@@ -1,0 +1,87 @@
+import { AppsV1Api, CoreV1Api, Watch, type V1Service } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApiServer } from './apiserver-harness.js';
+
+let api: Awaited<ReturnType<typeof startApiServer>>;
+let core: CoreV1Api;
+let apps: AppsV1Api;
+beforeAll(async () => { api = await startApiServer(5); core = api.kc.makeApiClient(CoreV1Api); apps = api.kc.makeApiClient(AppsV1Api); });
+afterAll(() => api.close());
+
+const status = (e: unknown) => JSON.parse((e as { body: string }).body) as { code: number; reason: string; message: string };
+
+describe('embedded apiserver', () => {
+  it('serves the kubernetes Service at 10.96.0.1 and allocates ClusterIPs from 10.96.0.0/12', async () => {
+    const k = await core.readNamespacedService({ name: 'kubernetes', namespace: 'default' });
+    expect(k.spec!.clusterIP).toBe('10.96.0.1');
+    const s = await core.createNamespacedService({ namespace: 'default', body: { metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } } });
+    const [a, b] = s.spec!.clusterIP!.split('.').map(Number);
+    expect(a).toBe(10);
+    expect(b).toBeGreaterThanOrEqual(96);
+    expect(b).toBeLessThanOrEqual(111);
+    expect(s.spec).toMatchObject({ type: 'ClusterIP', sessionAffinity: 'None', ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }] });
+  });
+
+  it('keeps the allocated ClusterIP when an update leaves it out, and refuses to change it', async () => {
+    const cur = await core.readNamespacedService({ name: 'web', namespace: 'default' });
+    const body: V1Service = { metadata: { name: 'web', resourceVersion: cur.metadata!.resourceVersion }, spec: { selector: { app: 'web2' }, ports: [{ port: 80 }] } };
+    const upd = await core.replaceNamespacedService({ name: 'web', namespace: 'default', body });
+    expect(upd.spec!.clusterIP).toBe(cur.spec!.clusterIP);
+    const e = await core.replaceNamespacedService({ name: 'web', namespace: 'default', body: { ...upd, spec: { ...upd.spec, clusterIP: '10.96.7.7', clusterIPs: ['10.96.7.7'] } } }).catch((x) => x);
+    expect(status(e)).toMatchObject({ code: 422, reason: 'Invalid', message: 'Service "web" is invalid: spec.clusterIPs[0]: Invalid value: []string{"10.96.7.7"}: may not change once set' });
+  });
+
+  it('answers a stale update with upstream\'s 409 Conflict', async () => {
+    const cm = await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'c' }, data: { a: '1' } } });
+    await core.replaceNamespacedConfigMap({ name: 'c', namespace: 'default', body: { ...cm, data: { a: '2' } } });
+    const e = await core.replaceNamespacedConfigMap({ name: 'c', namespace: 'default', body: { ...cm, data: { a: '3' } } }).catch((x) => x);
+    expect(status(e)).toMatchObject({ code: 409, reason: 'Conflict', message: 'Operation cannot be fulfilled on configmaps "c": the object has been modified; please apply your changes to the latest version and try again' });
+  });
+
+  it('rejects invalid objects with the apiserver\'s messages', async () => {
+    const e = await core.createNamespacedService({ namespace: 'default', body: { metadata: { name: 'Bad_Name' }, spec: { ports: [{ port: 70000 }] } } }).catch((x) => x);
+    const s = status(e);
+    expect(s.code).toBe(422);
+    expect(s.message).toContain('Service "Bad_Name" is invalid: [metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 label must consist of');
+    expect(s.message).toContain('spec.ports[0].port: Invalid value: 70000: must be between 1 and 65535, inclusive');
+    const d = await apps.createNamespacedDeployment({ namespace: 'default', body: { metadata: { name: 'd' }, spec: { selector: { matchLabels: { app: 'x' } }, template: { metadata: { labels: { app: 'y' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } } } }).catch((x) => x);
+    expect(status(d).message).toBe('Deployment.apps "d" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"y"}: `selector` does not match template `labels`');
+  });
+
+  it('filters lists by label and field selectors', async () => {
+    for (const [name, tier] of [['p1', 'fe'], ['p2', 'be']]) {
+      await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name, labels: { tier: tier! } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } });
+    }
+    expect((await core.listNamespacedPod({ namespace: 'default', labelSelector: 'tier=fe' })).items.map((p) => p.metadata!.name)).toEqual(['p1']);
+    expect((await core.listNamespacedPod({ namespace: 'default', labelSelector: 'tier in (fe,be),tier!=fe' })).items.map((p) => p.metadata!.name)).toEqual(['p2']);
+    await core.createNamespacedPodBinding({ namespace: 'default', name: 'p2', body: { metadata: { name: 'p2' }, target: { kind: 'Node', name: 'n1' } } });
+    expect((await core.listPodForAllNamespaces({ fieldSelector: 'spec.nodeName=n1' })).items.map((p) => p.metadata!.name)).toEqual(['p2']);
+  });
+
+  it('resumes a watch from a resourceVersion, and answers 410 Gone once it left the history', async () => {
+    const list = await core.listNamespacedConfigMap({ namespace: 'default' });
+    const rv = list.metadata!.resourceVersion!;
+    await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'w1' } } });
+    const events: string[] = [];
+    const watch = new Watch(api.kc);
+    const req = await watch.watch('/api/v1/namespaces/default/configmaps', { resourceVersion: rv }, (type, obj) => events.push(`${type} ${obj.metadata.name}`), () => undefined);
+    await core.deleteNamespacedConfigMap({ namespace: 'default', name: 'w1' });
+    await new Promise((r) => setTimeout(r, 200));
+    req.abort();
+    expect(events).toEqual(['ADDED w1', 'DELETED w1']);
+    for (let i = 0; i < 6; i++) await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: `fill${i}` } } });
+    const gone: Array<{ type: string; code?: number }> = [];
+    const req2 = await watch.watch('/api/v1/namespaces/default/configmaps', { resourceVersion: rv }, (type, obj) => gone.push({ type, code: obj.code }), () => undefined);
+    await new Promise((r) => setTimeout(r, 200));
+    req2.abort();
+    expect(gone[0]).toEqual({ type: 'ERROR', code: 410 });
+  });
+
+  it('deletes dependents with their owner (garbage collection)', async () => {
+    const owner = await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'owner' } } });
+    await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'dep', ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: owner.metadata!.uid! }] } } });
+    await core.deleteNamespacedConfigMap({ namespace: 'default', name: 'owner' });
+    const e = await core.readNamespacedConfigMap({ namespace: 'default', name: 'dep' }).catch((x) => x);
+    expect(status(e)).toMatchObject({ code: 404, reason: 'NotFound', message: 'configmaps "dep" not found' });
+  });
+});

@@ -1,0 +1,115 @@
+import { existsSync } from 'node:fs';
+import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { loadKubeConfig } from '@svclab/kube';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { up } from '../../lab/src/drivers/embedded.js';
+import { cleanupCluster } from '../src/cleanup.js';
+import { clusterDir } from '../src/state.js';
+import { hostNetworkSnapshot, namespacesOf, requireRoot } from './host.js';
+import { kubectlBinary } from './kubectl.js';
+
+const NAME = 'svct';
+let core: CoreV1Api;
+let kubeconfig: string;
+let before: string;
+
+async function waitFor<T>(what: string, f: () => Promise<T | undefined | false>, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f().catch(() => undefined);
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function runPod(name: string, image: string, command: string[]): Promise<V1Pod> {
+  await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name }, spec: { restartPolicy: 'Never', containers: [{ name, image, command }] } } });
+  return waitFor(`pod ${name} to finish`, async () => {
+    const p = await core.readNamespacedPod({ name, namespace: 'default' });
+    return (p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') && p;
+  });
+}
+
+beforeAll(async () => {
+  requireRoot();
+  await cleanupCluster(NAME);
+  before = await hostNetworkSnapshot();
+  ({ kubeconfig } = await up(NAME));
+  core = loadKubeConfig(kubeconfig).makeApiClient(CoreV1Api);
+});
+afterAll(() => cleanupCluster(NAME));
+
+describe('embedded cluster', () => {
+  it('has 3 Ready nodes named like kind\'s, each with its pod CIDR', async () => {
+    const nodes = await waitFor('3 Ready nodes', async () => {
+      const items = (await core.listNode()).items;
+      return items.length === 3 && items.every((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) && items;
+    });
+    expect(nodes.map((n) => [n.metadata!.name, n.spec!.podCIDR, n.status!.addresses![0]!.address])).toEqual([
+      [`${NAME}-control-plane`, '10.244.0.0/24', '172.18.0.2'],
+      [`${NAME}-worker`, '10.244.1.0/24', '172.18.0.3'],
+      [`${NAME}-worker2`, '10.244.2.0/24', '172.18.0.4'],
+    ]);
+  });
+
+  it('runs kube-proxy as a hostNetwork DaemonSet pod on every node, each programming the kubernetes Service', async () => {
+    const pods = await waitFor('3 running kube-proxy pods', async () => {
+      const items = (await core.listNamespacedPod({ namespace: 'kube-system', labelSelector: 'k8s-app=kube-proxy' })).items;
+      return items.length === 3 && items.every((p) => p.status?.phase === 'Running') && items;
+    });
+    expect(pods.map((p) => p.spec!.nodeName).sort()).toEqual([`${NAME}-control-plane`, `${NAME}-worker`, `${NAME}-worker2`]);
+    expect(pods.every((p) => p.spec!.hostNetwork && p.status!.podIP === p.status!.hostIP)).toBe(true);
+    for (const node of pods.map((p) => p.spec!.nodeName!)) {
+      const rules = await waitFor(`kube-proxy rules on ${node}`, async () => {
+        const out = (await execa('nsenter', [`--net=/run/netns/${node}`, 'iptables-save', '-t', 'nat'])).stdout;
+        return out.includes('KUBE-SVC-NPX46M4PTMTKRN6Y') && out;
+      });
+      expect(rules).toContain('-A KUBE-SERVICES -d 10.96.0.1/32 -p tcp -m comment --comment "default/kubernetes:https cluster IP" -m tcp --dport 443 -j KUBE-SVC-NPX46M4PTMTKRN6Y');
+    }
+  });
+
+  it('is listed by the real kubectl', async () => {
+    const out = (await execa(kubectlBinary('1.32'), ['--kubeconfig', kubeconfig, 'get', 'pods', '-A'])).stdout;
+    expect(out.split('\n')[0]).toMatch(/^NAMESPACE\s+NAME\s+/);
+    expect(out.match(/^kube-system\s+kube-proxy-[a-z0-9]{5}\s/gm)).toHaveLength(3);
+  });
+
+  it('gives each pod its own UTS namespace: hostname is the pod name', async () => {
+    const pod = await runPod('whoami', 'amsy810/tools:v2.0', ['hostname']);
+    expect(pod.status!.phase).toBe('Succeeded');
+    expect(String(await core.readNamespacedPodLog({ name: 'whoami', namespace: 'default' })).trim()).toBe('whoami');
+    expect(pod.status!.podIP).toMatch(/^10\.244\.[12]\.\d+$/);
+  });
+
+  it('puts a pod with an image outside the catalogue in ErrImagePull, naming the catalogue', async () => {
+    await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'nope' }, spec: { containers: [{ name: 'c', image: 'example.com/nope:1.0' }] } } });
+    const waiting = await waitFor('ErrImagePull', async () => (await core.readNamespacedPod({ name: 'nope', namespace: 'default' })).status?.containerStatuses?.[0]?.state?.waiting);
+    expect(waiting.reason).toBe('ErrImagePull');
+    expect(waiting.message).toContain('"example.com/nope" is not in its image catalogue (amsy810/echo-nginx, amsy810/tools');
+  });
+
+  it('has a client host outside the nodes that reaches every node IP (kube-proxy healthz on :10256)', async () => {
+    for (const ip of ['172.18.0.2', '172.18.0.3', '172.18.0.4']) {
+      const r = await execa('nsenter', [`--net=/run/netns/${NAME}-client`, 'curl', '-s', '--max-time', '3', `http://${ip}:10256/healthz`]);
+      expect(JSON.parse(r.stdout)).toHaveProperty('lastUpdated');
+    }
+  });
+
+  it('adds nothing to the host\'s own network namespace while it runs', async () => {
+    expect(await hostNetworkSnapshot()).toBe(before);
+  });
+
+  it('lab down leaves no namespace, process, rule or state behind', async () => {
+    const namespaces = await namespacesOf(NAME);
+    expect(namespaces.length).toBeGreaterThanOrEqual(5); // bridge, client host, 3 nodes
+    const pids = (await Promise.all(namespaces.map(async (n) => (await execa('ip', ['netns', 'pids', n])).stdout.split('\n').filter(Boolean)))).flat().map(Number);
+    expect(pids.length).toBeGreaterThan(3);
+    await execa('pnpm', ['--silent', 'lab', 'down', '--name', NAME], { cwd: new URL('../../..', import.meta.url).pathname });
+    expect(await namespacesOf(NAME)).toEqual([]);
+    expect(pids.filter((p) => existsSync(`/proc/${p}`))).toEqual([]);
+    expect(existsSync(clusterDir(NAME))).toBe(false);
+    expect(await hostNetworkSnapshot()).toBe(before);
+  });
+});
