@@ -24,6 +24,7 @@ import { buildFabric, layout, type FabricLayout } from './network/fabric.js';
 import { listenInNetns } from './network/netns-listener.js';
 import { NodeAgent } from './node/agent.js';
 import { makePki } from './pki.js';
+import { bundled } from './programs/bundle.js';
 import { startScheduler } from './scheduler/scheduler.js';
 import { clusterDir, kubeconfigPath, validateClusterName, writeState } from './state.js';
 
@@ -70,6 +71,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     const [pki] = await Promise.all([
       makePki(join(dir, 'pki'), { dns: ['kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', cp.name, 'localhost'], ips: ['127.0.0.1', '10.96.0.1', cp.ip] }),
       buildFabric(net),
+      bundled('kube-proxy'),
     ]);
 
     log('Starting control-plane');

@@ -4,3 +4,4 @@ export { clusterDir, kubeconfigPath, readState, alive, stateRoot, DEFAULT_CLUSTE
 export { layout, type FabricLayout, type NodeNet } from './network/fabric.js';
 export { inNetns, listNetns, netnsPids, NETNS_DIR } from './network/ip.js';
 export { findImage, catalogueNames } from './images/catalogue.js';
+export { bundled } from './programs/bundle.js';

@@ -17,7 +17,8 @@ async function main(): Promise<void> {
   log(`using ${cfg.mode} mode on node ${cfg.hostnameOverride ?? '(unset)'}`);
   const proxy = new Proxy(cfg, kc, backend, log);
   await proxy.start();
-  const stop = () => { void proxy.stop().finally(() => process.exit(0)); };
+  // kubelet gives a terminating pod a grace period; leave well inside it even if a watch hangs
+  const stop = () => { setTimeout(() => process.exit(0), 500).unref(); void proxy.stop().finally(() => process.exit(0)); };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }

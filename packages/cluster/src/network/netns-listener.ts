@@ -3,11 +3,13 @@
 // passes it back over IPC. This is how the apiserver answers on the control-plane node's address
 // without any port forwarding in the host's namespace.
 import type { Server } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { execa } from 'execa';
+import { CLUSTER_PKG } from '../programs/bundle.js';
 import { NETNS_DIR } from './ip.js';
 
-const helper = fileURLToPath(new URL('./listen-in-netns.mjs', import.meta.url));
+// located from the package root: this module may run from the bundled daemon
+const helper = join(CLUSTER_PKG, 'src', 'network', 'listen-in-netns.mjs');
 
 export async function listenInNetns(netns: string, host: string, port: number): Promise<Server> {
   const child = execa('nsenter', [`--net=${NETNS_DIR}/${netns}`, '--', process.execPath, helper, host, String(port)], {

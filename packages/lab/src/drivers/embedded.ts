@@ -4,14 +4,12 @@ import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { alive, cleanupCluster, clusterDir, readState, startCluster, validateClusterName } from '@svclab/cluster';
-import { loadKubeConfig, resolveModule } from '@svclab/kube';
+import { alive, bundled, cleanupCluster, clusterDir, readState, startCluster, validateClusterName } from '@svclab/cluster';
+import { loadKubeConfig } from '@svclab/kube';
 import { execa } from 'execa';
 import type { Driver, LabCluster } from './driver.js';
 import { nodeAddresses } from './nodes.js';
 
-const daemonPath = join(dirname(resolveModule('@svclab/cluster', import.meta.url)), 'daemon.ts');
-const tsx = resolveModule('tsx', import.meta.url);
 
 export function runningCluster(name: string) {
   const s = readState(name);
@@ -28,7 +26,8 @@ export async function up(name: string, opts: { proxyMode?: string; log?: (m: str
   const logPath = join(clusterDir(name), '..', `${name}-daemon.log`);
   const logFd = openSync(logPath, 'w');
   // node's spawn rather than execa: the daemon must outlive us, writing straight to its log file
-  const child = spawn(process.execPath, ['--import', tsx, daemonPath, '--name', name, '--proxy-mode', opts.proxyMode ?? 'iptables'], {
+  const daemon = await bundled('cluster-daemon');
+  const child = spawn(process.execPath, [daemon, '--name', name, '--proxy-mode', opts.proxyMode ?? 'iptables'], {
     detached: true, stdio: ['ignore', logFd, logFd, 'ipc'],
   });
   closeSync(logFd);

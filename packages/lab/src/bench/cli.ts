@@ -1,0 +1,15 @@
+// `pnpm bench <what>`: measurements, printed with their spread; separate from the tests.
+import { parseArgs } from 'node:util';
+import { benchCluster } from './cluster.js';
+
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { runs: { type: 'string', default: '5' } } });
+const what = positionals[0] ?? 'cluster';
+const print = (s: string) => process.stdout.write(s + '\n');
+
+const benches: Record<string, () => Promise<void>> = {
+  cluster: () => benchCluster(Number(values.runs), print),
+};
+
+const run = benches[what];
+if (!run) { process.stderr.write(`unknown bench "${what}"; benches: ${Object.keys(benches).join(', ')}\n`); process.exit(1); }
+run().then(() => process.exit(0), (e: Error) => { process.stderr.write(`bench failed: ${e.message}\n`); process.exit(1); });
