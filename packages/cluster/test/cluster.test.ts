@@ -4,6 +4,7 @@ import { loadKubeConfig } from '@svclab/kube';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { up } from '../../lab/src/drivers/embedded.js';
+import { waitFor } from '../../lab/src/wait.js';
 import { cleanupCluster } from '../src/cleanup.js';
 import { clusterDir } from '../src/state.js';
 import { hostNetworkSnapshot, namespacesOf, requireRoot } from './host.js';
@@ -13,16 +14,6 @@ const NAME = 'svct';
 let core: CoreV1Api;
 let kubeconfig: string;
 let before: string;
-
-async function waitFor<T>(what: string, f: () => Promise<T | undefined | false>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f().catch(() => undefined);
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function runPod(name: string, image: string, command: string[]): Promise<V1Pod> {
   await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name }, spec: { restartPolicy: 'Never', containers: [{ name, image, command }] } } });

@@ -3,7 +3,7 @@
 import type { V1DaemonSet, V1Node, V1Pod } from '@kubernetes/client-node';
 import { WorkQueue } from '@svclab/kube';
 import { controllerOf, isActive, isRace, isReady, keyOf, ownerRef, splitKey, type ControllerContext } from './context.js';
-import { Expectations } from './expectations.js';
+import { Expectations, queueOwnerOfPods } from './expectations.js';
 import { podFromTemplate, templateHash } from './pod-template.js';
 import { tolerates } from '../scheduler/taints.js';
 
@@ -19,15 +19,7 @@ export function startDaemonSetController(ctx: ControllerContext): WorkQueue {
   const all = () => { for (const ds of ctx.daemonSets()) queue.add(keyOf(ds)); };
   ctx.on<V1DaemonSet>('daemonsets', { add: (d) => queue.add(keyOf(d)), update: (d) => queue.add(keyOf(d)) });
   ctx.on<V1Node>('nodes', { add: () => all(), update: () => undefined, delete: () => all() });
-  ctx.on<V1Pod>('pods', {
-    add: (p) => { const k = ownerKey(p); if (k) { expectations.created(k); queue.add(k); } },
-    update: (p) => { const k = ownerKey(p); if (k) queue.add(k); },
-    delete: (p) => { const k = ownerKey(p); if (k) { expectations.deleted(k, p.metadata!.name!); queue.add(k); } },
-  });
-  function ownerKey(p: V1Pod) {
-    const c = controllerOf(p);
-    return c?.kind === 'DaemonSet' ? `${p.metadata!.namespace}/${c.name}` : undefined;
-  }
+  queueOwnerOfPods(ctx, 'DaemonSet', queue, expectations);
 
   async function sync(key: string): Promise<void> {
     const { namespace, name } = splitKey(key);

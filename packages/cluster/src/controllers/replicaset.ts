@@ -2,22 +2,14 @@
 import type { V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 import { WorkQueue } from '@svclab/kube';
 import { controllerOf, isActive, isRace, isReady, keyOf, ownerRef, splitKey, type ControllerContext } from './context.js';
-import { Expectations } from './expectations.js';
+import { Expectations, queueOwnerOfPods } from './expectations.js';
 import { podFromTemplate } from './pod-template.js';
 
 export function startReplicaSetController(ctx: ControllerContext): WorkQueue {
   const expectations = new Expectations();
   const queue = new WorkQueue(sync);
-  const ownerKey = (p: V1Pod) => {
-    const c = controllerOf(p);
-    return c?.kind === 'ReplicaSet' ? `${p.metadata!.namespace}/${c.name}` : undefined;
-  };
   ctx.on<V1ReplicaSet>('replicasets', { add: (r) => queue.add(keyOf(r)), update: (r) => queue.add(keyOf(r)), delete: (r) => queue.add(keyOf(r)) });
-  ctx.on<V1Pod>('pods', {
-    add: (p) => { const k = ownerKey(p); if (k) { expectations.created(k); queue.add(k); } },
-    update: (p) => { const k = ownerKey(p); if (k) queue.add(k); },
-    delete: (p) => { const k = ownerKey(p); if (k) { expectations.deleted(k, p.metadata!.name!); queue.add(k); } },
-  });
+  queueOwnerOfPods(ctx, 'ReplicaSet', queue, expectations);
 
   async function sync(key: string): Promise<void> {
     const { namespace, name } = splitKey(key);
