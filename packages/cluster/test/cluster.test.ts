@@ -61,11 +61,18 @@ describe('embedded cluster', () => {
     }
   });
 
-  it('is listed by the real kubectl', async () => {
-    const out = (await execa(kubectlBinary('1.32'), ['--kubeconfig', kubeconfig, 'get', 'pods', '-A'])).stdout;
-    expect(out.split('\n')[0]).toMatch(/^NAMESPACE\s+NAME\s+/);
-    expect(out.match(/^kube-system\s+kube-proxy-[a-z0-9]{5}\s/gm)).toHaveLength(3);
-  });
+  for (const version of ['1.32', '1.29']) {
+    it(`is listed by the real kubectl ${version} with upstream's columns (server-side Table)`, async () => {
+      const get = async (...args: string[]) => (await execa(kubectlBinary(version), ['--kubeconfig', kubeconfig, 'get', ...args])).stdout;
+      const pods = await get('pods', '-A', '-o', 'wide');
+      expect(pods.split('\n')[0]).toMatch(/^NAMESPACE\s+NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES$/);
+      expect(pods.match(/^kube-system\s+kube-proxy-[a-z0-9]{5}\s+1\/1\s+Running\s+0\s+\S+\s+172\.18\.0\.\d\s+svct-\S+/gm)).toHaveLength(3);
+      expect(await get('svc', 'kubernetes')).toMatch(/^NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE\nkubernetes\s+ClusterIP\s+10\.96\.0\.1\s+<none>\s+443\/TCP\s+\S+$/);
+      expect(await get('endpoints', 'kubernetes')).toMatch(/^NAME\s+ENDPOINTS\s+AGE\nkubernetes\s+172\.18\.0\.2:6443\s+\S+$/);
+      expect(await get('nodes')).toMatch(/svct-control-plane\s+Ready\s+control-plane\s+\S+\s+v1\.32\.0-svclab/);
+      expect(await get('ds', '-n', 'kube-system')).toMatch(/kube-proxy\s+3\s+3\s+3\s+3\s+3\s+kubernetes\.io\/os=linux/);
+    });
+  }
 
   it('gives each pod its own UTS namespace: hostname is the pod name', async () => {
     const pod = await runPod('whoami', 'amsy810/tools:v2.0', ['hostname']);

@@ -2,3 +2,4 @@ export * from './informer.js';
 export * from './kubeconfig.js';
 export * from './workqueue.js';
 export * from './resolve.js';
+export * from './duration.js';

@@ -5,15 +5,4 @@ export function table(headers: string[], rows: string[][]): string {
   return [line(headers), ...rows.map(line)].join('\n');
 }
 
-/** kubectl's short age (translateTimestampSince): 45s, 7m28s, 3h, 2d. */
-export function age(ts: Date | string | undefined, now = Date.now()): string {
-  if (!ts) return '<unknown>';
-  const s = Math.max(0, Math.floor((now - new Date(ts).getTime()) / 1000));
-  if (s < 120) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 10) return `${m}m${s % 60 ? `${s % 60}s` : ''}`;
-  if (m < 180) return `${m}m`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return `${h}h`;
-  return `${Math.floor(h / 24)}d`;
-}
+export { age } from '@svclab/kube';

@@ -8,6 +8,7 @@ import type { KubeletDirectory } from './kubelet.js';
 import type { Registry } from './registry.js';
 import { findResource, groupVersion, type ResourceType } from './resources.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
+import { toTable, wantsTable, type IncludeObject } from './tables.js';
 import type { StoredEvent } from './store.js';
 import type { KubeObject, WatchEventType } from './types.js';
 
@@ -48,6 +49,11 @@ function parseRoute(parts: string[]): Route | undefined {
   return { type, name: rest[1], sub: rest[2] };
 }
 
+function includeObject(q: URLSearchParams): IncludeObject {
+  const v = q.get('includeObject');
+  return v === 'None' || v === 'Object' ? v : 'Metadata';
+}
+
 async function readBody(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
@@ -60,9 +66,11 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-function send(res: ServerResponse, code: number, body: unknown): void {
+const TABLE_CONTENT_TYPE = 'application/json;as=Table;v=v1;g=meta.k8s.io';
+
+function send(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
   const text = JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
 }
 
@@ -84,9 +92,13 @@ export function createApiServer(opts: ApiServerOptions): Server {
     const match = (o: KubeObject | undefined) =>
       !!o && (!route.ns || o.metadata.namespace === route.ns) && labels(o.metadata.labels ?? {}) && fields(o);
     const rvParam = q.get('resourceVersion');
+    const table = wantsTable(req.headers.accept);
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
     res.flushHeaders();
-    const write = (type: WatchEventType | 'BOOKMARK' | 'ERROR', object: unknown) => res.write(JSON.stringify({ type, object }) + '\n');
+    // with a Table Accept header, each object travels as a one-row Table (kubectl get -w)
+    const wrap = (type: string, object: unknown) => table && type !== 'ERROR' && type !== 'BOOKMARK'
+      ? toTable(t, [object as KubeObject], (object as KubeObject).metadata.resourceVersion ?? '', includeObject(q)) : object;
+    const write = (type: WatchEventType | 'BOOKMARK' | 'ERROR', object: unknown) => res.write(JSON.stringify({ type, object: wrap(type, object) }) + '\n');
     let backlog: StoredEvent[] | undefined;
     try {
       backlog = rvParam && rvParam !== '0' ? store.eventsSince(Number(rvParam)) : undefined;
@@ -125,9 +137,13 @@ export function createApiServer(opts: ApiServerOptions): Server {
     const dryRun = q.getAll('dryRun').includes('All');
     if (method === 'GET') {
       if (q.get('watch') === 'true' || q.get('watch') === '1') return watch(req, res, t, route, q);
-      if (!name) return send(res, 200, listObject(t, route, q));
       if (sub === 'log') return serveLog(res, route, q);
       if (sub && sub !== 'status') throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+      if (wantsTable(req.headers.accept) && !sub) {
+        const items = name ? [store.get(t, ns, name)] : (listObject(t, route, q).items as KubeObject[]);
+        return send(res, 200, toTable(t, items, String(store.resourceVersion), includeObject(q)), TABLE_CONTENT_TYPE);
+      }
+      if (!name) return send(res, 200, listObject(t, route, q));
       return send(res, 200, store.get(t, ns, name));
     }
     if (method === 'POST') {

@@ -34,8 +34,11 @@ export class ControllerContext {
       deployments: ['/apis/apps/v1/deployments', () => this.apps.listDeploymentForAllNamespaces()],
       daemonsets: ['/apis/apps/v1/daemonsets', () => this.apps.listDaemonSetForAllNamespaces()],
     };
+    // Like client-go's WaitForCacheSync: no handler runs until every cache is filled, or a
+    // controller would act on a half-known world (e.g. delete Endpoints of a Service not yet listed).
+    let synced = false;
     await Promise.all(Object.entries(lists).map(async ([kind, [path, list]]) => {
-      const hs = () => this.handlers.get(kind as Kind) ?? [];
+      const hs = () => (synced ? this.handlers.get(kind as Kind) ?? [] : []);
       const inf = await startInformer<KubernetesObject>(this.kc, { path, list }, {
         add: (o) => hs().forEach((h) => h.add?.(o)),
         update: (o, old) => hs().forEach((h) => h.update?.(o, old)),
@@ -43,6 +46,10 @@ export class ControllerContext {
       });
       this.informers.set(kind as Kind, inf);
     }));
+    synced = true;
+    for (const [kind, inf] of this.informers) {
+      for (const o of inf.cache.list()) (this.handlers.get(kind) ?? []).forEach((h) => h.add?.(o));
+    }
   }
 
   async stop(): Promise<void> { await Promise.all([...this.informers.values()].map((i) => i.stop())); }
