@@ -74,6 +74,18 @@ describe('embedded cluster', () => {
     });
   }
 
+  it('takes the tutorials\' manifests through kubectl apply / create -f with kubectl\'s default validation (OpenAPI v3)', async () => {
+    const kubectl = (...args: string[]) => execa(kubectlBinary('1.32'), ['--kubeconfig', kubeconfig, ...args], { reject: false });
+    const manifest = new URL('../../../labs/clusterip/manifests/sample-clusterip.yaml', import.meta.url).pathname;
+    expect((await kubectl('apply', '-f', manifest)).stdout).toBe('service/sample-clusterip created');
+    expect((await kubectl('apply', '-f', manifest)).stdout).toBe('service/sample-clusterip unchanged');
+    const again = await kubectl('create', '-f', manifest);
+    expect(again.exitCode).toBe(1);
+    expect(again.stderr).toContain('Error from server (AlreadyExists): error when creating');
+    expect(again.stderr).toContain('services "sample-clusterip" already exists');
+    expect((await kubectl('delete', '-f', manifest)).stdout).toBe('service "sample-clusterip" deleted');
+  });
+
   it('gives each pod its own UTS namespace: hostname is the pod name', async () => {
     const pod = await runPod('whoami', 'amsy810/tools:v2.0', ['hostname']);
     expect(pod.status!.phase).toBe('Succeeded');

@@ -6,6 +6,7 @@ import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions } from './disco
 import { ApiError, badRequest } from './errors.js';
 import type { KubeletDirectory } from './kubelet.js';
 import type { Registry } from './registry.js';
+import { openapiDoc, openapiIndex } from './openapi.js';
 import { findResource, groupVersion, type ResourceType } from './resources.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { toTable, wantsTable, type IncludeObject } from './tables.js';
@@ -190,6 +191,8 @@ export function createApiServer(opts: ApiServerOptions): Server {
     if (path === '/version') return send(res, 200, SERVER_VERSION);
     if (path === '/api') return send(res, 200, apiVersions(opts.advertise));
     if (path === '/apis') return send(res, 200, apiGroupList());
+    if (path === '/openapi/v3') return send(res, 200, openapiIndex());
+    if (path.startsWith('/openapi/v3/')) return sendOr404(res, openapiDoc(path.slice('/openapi/v3/'.length)));
     const parts = path.split('/').filter(Boolean);
     if (parts[0] === 'api' && parts.length === 2) return sendOr404(res, apiResourceList('', parts[1]!));
     if (parts[0] === 'apis' && parts.length === 2) return sendOr404(res, apiGroupDoc(parts[1]!));
