@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { loadKubeConfig } from '@svclab/kube';
 import { execa } from 'execa';
@@ -74,11 +76,21 @@ describe('embedded cluster', () => {
     });
   }
 
-  it('takes the tutorials\' manifests through kubectl apply / create -f with kubectl\'s default validation (OpenAPI v3)', async () => {
+  it('takes the tutorials\' manifests through kubectl apply / create -f / label / annotate / patch, with default validation', async () => {
     const kubectl = (...args: string[]) => execa(kubectlBinary('1.32'), ['--kubeconfig', kubeconfig, ...args], { reject: false });
     const manifest = new URL('../../../labs/clusterip/manifests/sample-clusterip.yaml', import.meta.url).pathname;
     expect((await kubectl('apply', '-f', manifest)).stdout).toBe('service/sample-clusterip created');
     expect((await kubectl('apply', '-f', manifest)).stdout).toBe('service/sample-clusterip unchanged');
+    // a changed manifest goes as a strategic merge patch: ports merge by port, the old one is deleted
+    const changed = join(mkdtempSync(join(tmpdir(), 'svclab-')), 'svc.yaml');
+    writeFileSync(changed, readFileSync(manifest, 'utf8').replace('port: 8080', 'port: 8081'));
+    expect((await kubectl('apply', '-f', changed)).stdout).toBe('service/sample-clusterip configured');
+    expect((await kubectl('label', 'svc', 'sample-clusterip', 'tier=fe')).stdout).toBe('service/sample-clusterip labeled');
+    expect((await kubectl('annotate', 'svc', 'sample-clusterip', 'note=hi')).stdout).toBe('service/sample-clusterip annotated');
+    expect((await kubectl('patch', 'svc', 'sample-clusterip', '-p', '{"spec":{"ports":[{"port":8081,"targetPort":81}]}}')).stdout).toBe('service/sample-clusterip patched');
+    const svc = await core.readNamespacedService({ name: 'sample-clusterip', namespace: 'default' });
+    expect(svc.spec!.ports).toEqual([{ name: 'http-port', port: 8081, protocol: 'TCP', targetPort: 81 }]);
+    expect([svc.metadata!.labels, svc.metadata!.annotations?.note]).toEqual([{ tier: 'fe' }, 'hi']);
     const again = await kubectl('create', '-f', manifest);
     expect(again.exitCode).toBe(1);
     expect(again.stderr).toContain('Error from server (AlreadyExists): error when creating');

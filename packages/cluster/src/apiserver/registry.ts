@@ -4,6 +4,7 @@ import { ApiError, badRequest, invalid } from './errors.js';
 import { applyDefaults } from './defaults.js';
 import { IpAllocator } from './ipalloc.js';
 import { jsonPatch, mergePatch } from './patch.js';
+import { strategicMergePatch } from './strategic.js';
 import { findResource, groupVersion, resourceTypes, type ResourceType } from './resources.js';
 import type { Store } from './store.js';
 import type { KubeObject } from './types.js';
@@ -99,9 +100,11 @@ export class Registry {
       next = jsonPatch(cur, patch);
     } else if (contentType.startsWith('application/merge-patch+json')) {
       next = mergePatch(cur, patch);
+    } else if (contentType.startsWith('application/strategic-merge-patch+json')) {
+      next = strategicMergePatch(t.kind, cur, patch);
     } else {
       throw new ApiError(415, 'UnsupportedMediaType',
-        `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json`);
+        `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`);
     }
     const obj = next as KubeObject;
     obj.metadata.resourceVersion ||= cur.metadata.resourceVersion;
