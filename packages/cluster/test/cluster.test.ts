@@ -105,6 +105,29 @@ describe('embedded cluster', () => {
     expect(pod.status!.podIP).toMatch(/^10\.244\.[12]\.\d+$/);
   });
 
+  it('serves kubectl exec (WebSocket v5: stdout, stderr, stdin, exit codes) and kubectl run --rm -i (attach)', async () => {
+    const kubectl = (args: string[], input?: string) => execa(kubectlBinary('1.32'), ['--kubeconfig', kubeconfig, ...args], { reject: false, input });
+    const run = await kubectl(['run', 'attached', '--image=amsy810/tools:v2.0', '--restart=Never', '--rm', '-i', '--command', '--',
+      'sh', '-c', 'sleep 0.5; read line; echo "got: $line"; hostname; echo oops >&2; exit 4'], 'typed\n');
+    expect(run.stdout.split('\n').slice(0, 2)).toEqual(['got: typed', 'attached']);
+    expect(run.stdout).toContain('pod "attached" deleted');
+    expect(run.stderr).toContain('oops');
+    expect(run.stderr).toContain('pod default/attached terminated (Error)');
+    expect(run.exitCode).toBe(4);
+
+    await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'shell' }, spec: { containers: [{ name: 'shell', image: 'amsy810/tools:v2.0' }] } } });
+    await waitFor('pod shell running', async () => (await core.readNamespacedPod({ name: 'shell', namespace: 'default' })).status?.phase === 'Running');
+    const ok = await kubectl(['exec', 'shell', '--', 'sh', '-c', 'hostname; echo to-stderr >&2']);
+    expect([ok.stdout, ok.stderr, ok.exitCode]).toEqual(['shell', 'to-stderr', 0]);
+    const failed = await kubectl(['exec', 'shell', '--', 'sh', '-c', 'exit 3']);
+    expect([failed.stderr, failed.exitCode]).toEqual(['command terminated with exit code 3', 3]);
+    expect((await kubectl(['exec', '-i', 'shell', '--', 'cat'], 'through stdin')).stdout).toBe('through stdin');
+    const missing = await kubectl(['exec', 'shell', '--', 'nosuch']);
+    expect(missing.stderr).toContain('exec: "nosuch": executable file not found in $PATH');
+    expect(missing.exitCode).toBe(1);
+    await core.deleteNamespacedPod({ name: 'shell', namespace: 'default' });
+  });
+
   it('puts a pod with an image outside the catalogue in ErrImagePull, naming the catalogue', async () => {
     await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'nope' }, spec: { containers: [{ name: 'c', image: 'example.com/nope:1.0' }] } } });
     const waiting = await waitFor('ErrImagePull', async () => (await core.readNamespacedPod({ name: 'nope', namespace: 'default' })).status?.containerStatuses?.[0]?.state?.waiting);

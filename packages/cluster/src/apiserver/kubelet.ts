@@ -1,12 +1,29 @@
 // What the apiserver needs from a node's kubelet: the seam the node agents implement.
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { KubeObject } from './types.js';
 
 export interface LogOptions { container?: string; follow?: boolean; tailLines?: number }
 
+export interface StreamOptions { container: string; stdin: boolean; tty: boolean }
+
+/** A running exec or attach: the process's streams and how it ended. */
+export interface StreamSession {
+  stdin?: Writable;
+  stdout: Readable;
+  stderr?: Readable;
+  /** exit code of the command (exec) or container (attach); undefined when the stream ended otherwise */
+  done: Promise<{ exitCode?: number; error?: string }>;
+  /** stops the stream (the client went away); an exec'd process is killed */
+  close(): void;
+}
+
 export interface KubeletApi {
   /** Container log of a pod on this node; rejects with a message when it has none. */
   logs(pod: KubeObject, opts: LogOptions): Promise<Readable>;
+  /** `kubectl exec`: a new process in the container's namespaces. */
+  exec(pod: KubeObject, command: string[], opts: StreamOptions): Promise<StreamSession>;
+  /** `kubectl attach` / `run -i`: the container's own stdin and output from now on. */
+  attach(pod: KubeObject, opts: StreamOptions): Promise<StreamSession>;
 }
 
 export class KubeletDirectory {

@@ -7,6 +7,7 @@ import { ApiError, badRequest } from './errors.js';
 import type { KubeletDirectory } from './kubelet.js';
 import type { Registry } from './registry.js';
 import { openapiDoc, openapiIndex } from './openapi.js';
+import { isStreamPath, streamUpgradeHandler } from './streams.js';
 import { findResource, groupVersion, type ResourceType } from './resources.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { toTable, wantsTable, type IncludeObject } from './tables.js';
@@ -197,18 +198,23 @@ export function createApiServer(opts: ApiServerOptions): Server {
     if (parts[0] === 'api' && parts.length === 2) return sendOr404(res, apiResourceList('', parts[1]!));
     if (parts[0] === 'apis' && parts.length === 2) return sendOr404(res, apiGroupDoc(parts[1]!));
     if (parts[0] === 'apis' && parts.length === 3) return sendOr404(res, apiResourceList(parts[1]!, parts[2]!));
+    // exec / attach are WebSocket upgrades; kubectl falls back to SPDY with a plain POST, which we do not speak
+    if (isStreamPath(path)) return send(res, 400, new ApiError(400, 'BadRequest', 'Upgrade request required: exec and attach are served over WebSocket (v5.channel.k8s.io, v4.channel.k8s.io)').toStatus());
     const route = parseRoute(parts);
     if (!route) return send(res, 404, new ApiError(404, 'NotFound', 'the server could not find the requested resource').toStatus());
     return handleResource(req, res, route, url.searchParams);
   };
 
-  return createServer({ key: opts.tls.key, cert: opts.tls.cert }, (req, res) => {
+  const server = createServer({ key: opts.tls.key, cert: opts.tls.cert }, (req, res) => {
     handle(req, res).catch((e: unknown) => {
       const err = e instanceof ApiError ? e : new ApiError(500, 'InternalError', `Internal error occurred: ${(e as Error).message}`);
       if (res.headersSent) { res.end(); return; }
       send(res, err.code, err.toStatus());
     });
   });
+  const upgrade = streamUpgradeHandler({ token: opts.token, store, kubelets: opts.kubelets });
+  server.on('upgrade', (req, socket, head) => { void upgrade(req, socket, head); });
+  return server;
 }
 
 function sendOr404(res: ServerResponse, doc: unknown): void {

@@ -1,12 +1,11 @@
 // The node agent (a small kubelet): registers its Node, watches the pods bound to it, runs each in a
 // sandbox with its containers, and reports status (podIP, hostIP, phase, conditions, containerStatuses).
-import { createReadStream } from 'node:fs';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { CoreV1Api, type KubeConfig, type V1ContainerStatus, type V1Pod, type V1PodCondition } from '@kubernetes/client-node';
 import { startInformer, WorkQueue, type RunningInformer } from '@svclab/kube';
-import type { KubeletApi, LogOptions } from '../apiserver/kubelet.js';
+import type { KubeletApi, LogOptions, StreamOptions, StreamSession } from '../apiserver/kubelet.js';
 import type { KubeObject } from '../apiserver/types.js';
 import { findImage, pullErrorMessage } from '../images/catalogue.js';
 import type { NodeNet } from '../network/fabric.js';
@@ -15,11 +14,17 @@ import { waitListening } from './listening.js';
 import { nodeObject } from './node-object.js';
 import { podEnv } from './pod-env.js';
 import { createSandbox, type Sandbox } from './sandbox.js';
+import { attachToContainer, execInContainer } from './streams.js';
+import { readCriLog } from './cri-log.js';
 import { podMounts, type Credentials, type MountPointRecorder } from './volumes.js';
 
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
-interface ContainerRuntime { name: string; image: string; dir: string; running?: RunningContainer; status: V1ContainerStatus }
+interface ContainerRuntime {
+  name: string; image: string; dir: string; running?: RunningContainer; status: V1ContainerStatus;
+  /** this run has had an attach already (a stdinOnce container replays its output to the first one only) */
+  attached?: boolean;
+}
 
 interface PodRuntime {
   uid: string;
@@ -128,8 +133,9 @@ export class NodeAgent implements KubeletApi {
     const image = findImage(spec.image!)!;
     try {
       c.running = await startContainer(rt.sandbox!.pausePid, c.dir, rt.pod.metadata!.name!, {
-        name: spec.name, image, command: spec.command, args: spec.args, env, workingDir: spec.workingDir,
+        name: spec.name, image, command: spec.command, args: spec.args, env, workingDir: spec.workingDir, stdin: !!spec.stdin,
       });
+      c.attached = false;
     } catch (e) {
       const message = e instanceof StartError ? e.message : (e as Error).message;
       c.status = { ...c.status, started: false, ready: false, state: { terminated: { exitCode: 128, reason: 'StartError', message, startedAt: new Date(0), finishedAt: new Date() } } };
@@ -231,30 +237,35 @@ export class NodeAgent implements KubeletApi {
     await rm(rt.dir, { recursive: true, force: true });
   }
 
-  async logs(pod: KubeObject, opts: LogOptions): Promise<Readable> {
+  private container(pod: KubeObject, name?: string): { rt: PodRuntime; c: ContainerRuntime } {
     const rt = this.pods.get(pod.metadata.uid!);
-    const c = rt?.containers.find((x) => !opts.container || x.name === opts.container);
-    if (!rt || !c) throw new Error(`container "${opts.container ?? ''}" in pod "${pod.metadata.name}" is not available`);
-    const path = join(c.dir, 'container.log');
-    await stat(path).catch(() => mkdir(c.dir, { recursive: true }));
-    if (!opts.follow) return createReadStream(path, { flags: 'a+' });
-    return follow(path, () => !c.running || rt.deleted);
+    const c = rt?.containers.find((x) => !name || x.name === name);
+    if (!rt || !c) throw new Error(`container "${name ?? ''}" in pod "${pod.metadata.name}" is not available`);
+    return { rt, c };
   }
-}
 
-/** `kubectl logs -f`: stream the file as it grows until the container has exited. */
-function follow(path: string, done: () => boolean): Readable {
-  const out = new PassThrough();
-  let pos = 0;
-  const tick = async () => {
-    const size = (await stat(path).catch(() => ({ size: pos }))).size;
-    if (size > pos) {
-      await new Promise<void>((resolve) => createReadStream(path, { start: pos, end: size - 1 }).on('end', resolve).pipe(out, { end: false }));
-      pos = size;
-    }
-    if (done() || out.destroyed) { out.end(); return; }
-    setTimeout(() => void tick(), 100);
-  };
-  void tick();
-  return out;
+  async logs(pod: KubeObject, opts: LogOptions): Promise<Readable> {
+    const { c } = this.container(pod, opts.container);
+    // `kubectl logs` interleaves both streams in the order they were written, as kubelet does
+    const log = readCriLog(join(c.dir, 'container.log'), 0, opts.follow ? c.running?.exited : undefined, true);
+    log.stdout.once('close', log.stop);
+    return log.stdout;
+  }
+
+  async exec(pod: KubeObject, command: string[], opts: StreamOptions): Promise<StreamSession> {
+    const { rt, c } = this.container(pod, opts.container);
+    if (!c.running || !rt.sandbox) throw new Error(`container ${opts.container} is not running`);
+    const index = rt.containers.indexOf(c);
+    const env = podEnv({ pod: rt.pod, ip: rt.sandbox.ip, hostIP: this.o.node.ip }, rt.pod.spec!.containers[index]!);
+    return execInContainer(rt.sandbox.pausePid, findImage(c.image)!, { podName: rt.pod.metadata!.name!, dir: c.dir, env }, command, opts);
+  }
+
+  async attach(pod: KubeObject, opts: StreamOptions): Promise<StreamSession> {
+    const { rt, c } = this.container(pod, opts.container);
+    if (!c.running) throw new Error(`container ${opts.container} is not running`);
+    const spec = rt.pod.spec!.containers[rt.containers.indexOf(c)]!;
+    const fromStart = !!spec.stdinOnce && !c.attached;
+    c.attached = true;
+    return attachToContainer(c.running, { stdin: opts.stdin, fromStart }, !!spec.stdinOnce);
+  }
 }
