@@ -128,6 +128,23 @@ describe('embedded cluster', () => {
     await core.deleteNamespacedPod({ name: 'shell', namespace: 'default' });
   });
 
+  it('records Events as upstream components do, shown by kubectl describe', async () => {
+    const kubectl = (...args: string[]) => execa(kubectlBinary('1.32'), ['--kubeconfig', kubeconfig, ...args]);
+    await kubectl('create', 'deployment', 'evts', '--image=amsy810/echo-nginx:v2.0', '--replicas=1', '--dry-run=client', '-o', 'yaml').then((r) => execa(kubectlBinary('1.32'), ['--kubeconfig', kubeconfig, 'apply', '-f', '-'], { input: r.stdout }));
+    const pod = await waitFor('the evts pod running', async () => (await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=evts' })).items.find((p) => p.status?.phase === 'Running'));
+    const deploy = await waitFor('the ScalingReplicaSet event', async () => { const out = (await kubectl('describe', 'deployment', 'evts')).stdout; return out.includes('ScalingReplicaSet') && out; });
+    expect(deploy).toMatch(/Normal\s+ScalingReplicaSet\s+\S+\s+deployment-controller\s+Scaled up replica set evts-[a-z0-9]+ from 0 to 1/);
+    const described = await waitFor('the pod events', async () => { const out = (await kubectl('describe', 'pod', pod.metadata!.name!)).stdout; return out.includes('Started') && out; });
+    const reasons = [...described.matchAll(/^\s+Normal\s+(\w+)\s+\S+\s+(\S+)\s+(.*)$/gm)].map((m) => `${m[1]} ${m[2]}: ${m[3]}`);
+    expect(reasons).toEqual([
+      `Scheduled default-scheduler: Successfully assigned default/${pod.metadata!.name} to ${pod.spec!.nodeName}`,
+      'Pulled kubelet: Container image "amsy810/echo-nginx:v2.0" already present on machine',
+      'Created kubelet: Created container: echo-nginx',
+      'Started kubelet: Started container echo-nginx',
+    ]);
+    await kubectl('delete', 'deployment', 'evts');
+  });
+
   it('puts a pod with an image outside the catalogue in ErrImagePull, naming the catalogue', async () => {
     await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'nope' }, spec: { containers: [{ name: 'c', image: 'example.com/nope:1.0' }] } } });
     const waiting = await waitFor('ErrImagePull', async () => (await core.readNamespacedPod({ name: 'nope', namespace: 'default' })).status?.containerStatuses?.[0]?.state?.waiting);

@@ -112,6 +112,15 @@ const printers: Record<string, Printer> = {
       return [n.metadata.name, status, roles.join(',') || '<none>', created(n), info.kubeletVersion ?? '', addr('InternalIP'), addr('ExternalIP'), info.osImage ?? '', info.kernelVersion ?? '', info.containerRuntimeVersion ?? ''];
     },
   },
+  Event: {
+    columns: [col('Last Seen'), col('Type'), col('Reason'), col('Object'), col('Subobject', 1), col('Source', 1), col('Message'), col('First Seen', 1), col('Count', 1, 'integer'), col('Name', 1)],
+    cells: (e) => {
+      const last = e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp;
+      const obj = `${String(e.involvedObject?.kind ?? '').toLowerCase()}/${e.involvedObject?.name ?? ''}`;
+      return [age(last), e.type, e.reason, obj, e.involvedObject?.fieldPath ?? '', [e.source?.component, e.source?.host].filter(Boolean).join(', '),
+        String(e.message ?? '').trim(), age(e.firstTimestamp ?? last), e.count ?? 1, e.metadata.name];
+    },
+  },
   Namespace: { columns: [NAME, col('Status'), AGE], cells: (n) => [n.metadata.name, n.status?.phase ?? 'Active', created(n)] },
   ConfigMap: { columns: [NAME, col('Data', 0, 'integer'), AGE], cells: (c) => [c.metadata.name, Object.keys(c.data ?? {}).length + Object.keys(c.binaryData ?? {}).length, created(c)] },
   Secret: { columns: [NAME, col('Type'), col('Data', 0, 'integer'), AGE], cells: (s) => [s.metadata.name, s.type ?? 'Opaque', Object.keys(s.data ?? {}).length, created(s)] },

@@ -3,6 +3,7 @@
 import { AppsV1Api, CoreV1Api, DiscoveryV1Api, type KubeConfig, type KubernetesObject, type V1DaemonSet, type V1Deployment,
   type V1Node, type V1Pod, type V1ReplicaSet, type V1Service } from '@kubernetes/client-node';
 import { startInformer, type Handlers, type RunningInformer } from '@svclab/kube';
+import { eventRecorder, type Recorder } from './events.js';
 
 type Kind = 'pods' | 'services' | 'nodes' | 'replicasets' | 'deployments' | 'daemonsets';
 
@@ -12,9 +13,18 @@ export class ControllerContext {
   readonly discovery: DiscoveryV1Api;
   private readonly informers = new Map<Kind, RunningInformer<KubernetesObject>>();
   private readonly handlers = new Map<Kind, Handlers<KubernetesObject>[]>();
+  private readonly recorders: Map<string, Recorder>;
+
+  /** The event recorder of a component (deployment-controller, default-scheduler, …). */
+  recorder(component: string): Recorder {
+    let r = this.recorders.get(component);
+    if (!r) this.recorders.set(component, (r = eventRecorder(this.core, component)));
+    return r;
+  }
 
   constructor(readonly kc: KubeConfig) {
     this.core = kc.makeApiClient(CoreV1Api);
+    this.recorders = new Map();
     this.apps = kc.makeApiClient(AppsV1Api);
     this.discovery = kc.makeApiClient(DiscoveryV1Api);
   }

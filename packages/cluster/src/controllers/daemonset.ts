@@ -16,6 +16,7 @@ export function pinnedNode(p: V1Pod): string | undefined {
 export function startDaemonSetController(ctx: ControllerContext): WorkQueue {
   const expectations = new Expectations();
   const queue = new WorkQueue(sync);
+  const events = ctx.recorder('daemonset-controller');
   const all = () => { for (const ds of ctx.daemonSets()) queue.add(keyOf(ds)); };
   ctx.on<V1DaemonSet>('daemonsets', { add: (d) => queue.add(keyOf(d)), update: (d) => queue.add(keyOf(d)) });
   ctx.on<V1Node>('nodes', { add: () => all(), update: () => undefined, delete: () => all() });
@@ -40,9 +41,12 @@ export function startDaemonSetController(ctx: ControllerContext): WorkQueue {
           const pod = podFromTemplate(template, namespace, `${name}-`, [ownerRef(ds, 'apps/v1', 'DaemonSet')],
             { 'controller-revision-hash': hash, 'pod-template-generation': String(ds.metadata!.generation ?? 1) });
           pod.spec!.affinity = { ...pod.spec!.affinity, nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [n.metadata!.name!] }] }] } } };
-          return ctx.core.createNamespacedPod({ namespace, body: pod }).catch((e) => { expectations.created(key); if (!isRace(e)) throw e; });
+          return ctx.core.createNamespacedPod({ namespace, body: pod })
+            .then((p) => events.event('DaemonSet', ds, 'Normal', 'SuccessfulCreate', `Created pod: ${p.metadata!.name}`))
+            .catch((e) => { expectations.created(key); if (!isRace(e)) throw e; });
         }),
-        ...extra.map((p) => ctx.core.deleteNamespacedPod({ namespace, name: p.metadata!.name! }).catch((e) => { expectations.deleted(key, p.metadata!.name!); if (!isRace(e)) throw e; })),
+        ...extra.map((p) => ctx.core.deleteNamespacedPod({ namespace, name: p.metadata!.name! })
+          .then(() => events.event('DaemonSet', ds, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata!.name}`)).catch((e) => { expectations.deleted(key, p.metadata!.name!); if (!isRace(e)) throw e; })),
       ]);
     }
     const ready = owned.filter(isReady).length;

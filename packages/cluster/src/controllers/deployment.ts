@@ -8,6 +8,7 @@ import { templateHash } from './pod-template.js';
 
 export function startDeploymentController(ctx: ControllerContext): WorkQueue {
   const queue = new WorkQueue(sync);
+  const events = ctx.recorder('deployment-controller');
   ctx.on<V1Deployment>('deployments', { add: (d) => queue.add(keyOf(d)), update: (d) => queue.add(keyOf(d)) });
   ctx.on<V1ReplicaSet>('replicasets', {
     add: (r) => enqueueOwner(r), update: (r) => enqueueOwner(r), delete: (r) => enqueueOwner(r),
@@ -46,11 +47,14 @@ export function startDeploymentController(ctx: ControllerContext): WorkQueue {
         },
       }).catch((e) => { if (isRace(e)) return undefined; throw e; });
       if (!current) return;
+      events.event('Deployment', d, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${current.metadata!.name} from 0 to ${replicas}`);
     }
     for (const r of owned) {
       const want = r === current || r.metadata!.name === current.metadata!.name ? replicas : 0;
-      if ((r.spec!.replicas ?? 1) !== want) {
+      const have = r.spec!.replicas ?? 1;
+      if (have !== want) {
         await ctx.apps.replaceNamespacedReplicaSet({ namespace, name: r.metadata!.name!, body: { ...r, spec: { ...r.spec!, replicas: want } } })
+          .then(() => events.event('Deployment', d, 'Normal', 'ScalingReplicaSet', `Scaled ${want > have ? 'up' : 'down'} replica set ${r.metadata!.name} from ${have} to ${want}`))
           .catch((e) => { if (!isRace(e)) throw e; });
       }
     }

@@ -8,6 +8,7 @@ import { podFromTemplate } from './pod-template.js';
 export function startReplicaSetController(ctx: ControllerContext): WorkQueue {
   const expectations = new Expectations();
   const queue = new WorkQueue(sync);
+  const events = ctx.recorder('replicaset-controller');
   ctx.on<V1ReplicaSet>('replicasets', { add: (r) => queue.add(keyOf(r)), update: (r) => queue.add(keyOf(r)), delete: (r) => queue.add(keyOf(r)) });
   queueOwnerOfPods(ctx, 'ReplicaSet', queue, expectations);
 
@@ -23,14 +24,16 @@ export function startReplicaSetController(ctx: ControllerContext): WorkQueue {
         expectations.expect(key, diff);
         await Promise.all(Array.from({ length: diff }, () => ctx.core.createNamespacedPod({
           namespace, body: podFromTemplate(rs.spec!.template!, namespace, `${name}-`, [ownerRef(rs, 'apps/v1', 'ReplicaSet')]),
-        }).catch((e) => { expectations.created(key); if (!isRace(e)) throw e; })));
+        }).then((p) => events.event('ReplicaSet', rs, 'Normal', 'SuccessfulCreate', `Created pod: ${p.metadata!.name}`))
+          .catch((e) => { expectations.created(key); if (!isRace(e)) throw e; })));
       } else if (diff < 0) {
         // delete the least useful first: unscheduled, then not ready, then the youngest
         const rank = (p: V1Pod) => (p.spec!.nodeName ? 2 : 0) + (isReady(p) ? 1 : 0);
         const victims = [...active].sort((a, b) => rank(a) - rank(b) ||
           String(b.metadata!.creationTimestamp).localeCompare(String(a.metadata!.creationTimestamp))).slice(0, -diff);
         expectations.expect(key, 0, victims.map((v) => v.metadata!.name!));
-        await Promise.all(victims.map((v) => ctx.core.deleteNamespacedPod({ namespace, name: v.metadata!.name! }).catch((e) => {
+        await Promise.all(victims.map((v) => ctx.core.deleteNamespacedPod({ namespace, name: v.metadata!.name! })
+          .then(() => events.event('ReplicaSet', rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${v.metadata!.name}`)).catch((e) => {
           expectations.deleted(key, v.metadata!.name!); if (!isRace(e)) throw e;
         })));
       }

@@ -7,6 +7,7 @@ import { CoreV1Api, type KubeConfig, type V1ContainerStatus, type V1Pod, type V1
 import { startInformer, WorkQueue, type RunningInformer } from '@svclab/kube';
 import type { KubeletApi, LogOptions, StreamOptions, StreamSession } from '../apiserver/kubelet.js';
 import type { KubeObject } from '../apiserver/types.js';
+import { eventRecorder, type Recorder } from '../controllers/events.js';
 import { findImage, pullErrorMessage } from '../images/catalogue.js';
 import type { NodeNet } from '../network/fabric.js';
 import { startContainer, StartError, stopContainer, type RunningContainer } from './container.js';
@@ -53,8 +54,11 @@ export class NodeAgent implements KubeletApi {
   private informer?: RunningInformer<V1Pod>;
   private readonly queue = new WorkQueue((uid) => this.sync(uid), (uid, e) => this.log(`sync of pod ${uid} failed: ${(e as Error).message}`));
 
+  private readonly events: Recorder;
+
   constructor(private readonly o: NodeAgentOptions) {
     this.core = o.kubeconfig.makeApiClient(CoreV1Api);
+    this.events = eventRecorder(this.core, 'kubelet', o.node.name);
   }
 
   private log(msg: string): void { process.stderr.write(`[kubelet ${this.o.node.name}] ${msg}\n`); }
@@ -102,6 +106,8 @@ export class NodeAgent implements KubeletApi {
     const uid = pod.metadata!.uid!;
     const missing = pod.spec!.containers.find((c) => !findImage(c.image!));
     if (missing) {
+      this.events.event('Pod', pod, 'Warning', 'Failed', pullErrorMessage(missing.image!));
+      this.events.event('Pod', pod, 'Warning', 'Failed', 'Error: ErrImagePull');
       await this.setStatus(pod, (s) => {
         s.containerStatuses = pod.spec!.containers.map((c) => ({
           name: c.name, image: c.image!, imageID: '', ready: false, restartCount: 0, started: false,
@@ -131,13 +137,17 @@ export class NodeAgent implements KubeletApi {
     const spec = rt.pod.spec!.containers[index]!;
     const c = rt.containers[index]!;
     const image = findImage(spec.image!)!;
+    this.events.event('Pod', rt.pod, 'Normal', 'Pulled', `Container image "${spec.image}" already present on machine`);
     try {
       c.running = await startContainer(rt.sandbox!.pausePid, c.dir, rt.pod.metadata!.name!, {
         name: spec.name, image, command: spec.command, args: spec.args, env, workingDir: spec.workingDir, stdin: !!spec.stdin,
       });
       c.attached = false;
+      this.events.event('Pod', rt.pod, 'Normal', 'Created', `Created container: ${spec.name}`);
+      this.events.event('Pod', rt.pod, 'Normal', 'Started', `Started container ${spec.name}`);
     } catch (e) {
       const message = e instanceof StartError ? e.message : (e as Error).message;
+      this.events.event('Pod', rt.pod, 'Warning', 'Failed', `Error: ${message}`);
       c.status = { ...c.status, started: false, ready: false, state: { terminated: { exitCode: 128, reason: 'StartError', message, startedAt: new Date(0), finishedAt: new Date() } } };
       return;
     }

@@ -21,6 +21,7 @@ export function pickNode(pod: V1Pod, nodes: V1Node[], load: Map<string, number>)
 export function startScheduler(ctx: ControllerContext): WorkQueue {
   const assumed = new Map<string, string>();
   const queue = new WorkQueue(schedule);
+  const events = ctx.recorder('default-scheduler');
   const pending = new Map<string, V1Pod>();
   const consider = (p: V1Pod) => {
     if (p.spec?.nodeName || (p.spec?.schedulerName ?? 'default-scheduler') !== 'default-scheduler' || !isActive(p)) { pending.delete(keyOf(p)); return; }
@@ -38,13 +39,18 @@ export function startScheduler(ctx: ControllerContext): WorkQueue {
     for (const p of ctx.pods()) if (isActive(p) && !assumed.has(p.metadata!.uid!)) count(p.spec?.nodeName);
     for (const node of assumed.values()) count(node);
     const node = pickNode(pod, ctx.nodes(), load);
-    if (!node) return; // stays Pending; a node event retries
+    if (!node) {
+      // stays Pending; a node event retries
+      events.event('Pod', pod, 'Warning', 'FailedScheduling', `0/${ctx.nodes().length} nodes are available: no node fits the pod's tolerations, node affinity and node selector.`);
+      return;
+    }
     const { namespace, name } = splitKey(key);
     assumed.set(pod.metadata!.uid!, node.metadata!.name!);
     pending.delete(key);
     await ctx.core.createNamespacedPodBinding({
       namespace, name, body: { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace }, target: { apiVersion: 'v1', kind: 'Node', name: node.metadata!.name! } },
-    }).catch((e) => { assumed.delete(pod.metadata!.uid!); if (!isRace(e)) throw e; });
+    }).then(() => events.event('Pod', pod, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${node.metadata!.name}`))
+      .catch((e) => { assumed.delete(pod.metadata!.uid!); if (!isRace(e)) throw e; });
   }
   return queue;
 }
