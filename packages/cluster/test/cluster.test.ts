@@ -142,6 +142,10 @@ describe('embedded cluster', () => {
       'Created kubelet: Created container: echo-nginx',
       'Started kubelet: Started container echo-nginx',
     ]);
+    // kubectl scale goes through the /scale subresource (autoscaling/v1 Scale, merge patch)
+    expect((await kubectl('scale', 'deployment', 'evts', '--replicas=2')).stdout).toBe('deployment.apps/evts scaled');
+    await waitFor('2 evts pods', async () => (await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=evts' })).items.length === 2);
+    expect((await kubectl('get', 'deployment', 'evts', '-o', 'jsonpath={.spec.replicas}')).stdout).toBe('2');
     await kubectl('delete', 'deployment', 'evts');
   });
 

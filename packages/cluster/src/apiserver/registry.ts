@@ -143,6 +143,36 @@ export class Registry {
     }
   }
 
+  /** The autoscaling/v1 Scale view of a workload (the /scale subresource). */
+  getScale(t: ResourceType, ns: string | undefined, name: string): KubeObject {
+    const o = this.store.get(t, ns, name) as Obj;
+    const labels = o.spec?.selector?.matchLabels ?? {};
+    return {
+      kind: 'Scale', apiVersion: 'autoscaling/v1',
+      metadata: { name, namespace: ns, uid: o.metadata.uid, resourceVersion: o.metadata.resourceVersion, creationTimestamp: o.metadata.creationTimestamp },
+      spec: { replicas: o.spec?.replicas ?? 0 },
+      status: { replicas: o.status?.replicas ?? 0, selector: Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join(',') },
+    };
+  }
+
+  updateScale(t: ResourceType, ns: string | undefined, name: string, scale: Obj, opts: WriteOptions = {}): KubeObject {
+    const replicas = scale?.spec?.replicas;
+    if (!Number.isInteger(replicas) || replicas < 0) {
+      throw invalid('Scale', 'autoscaling', name, [{ field: 'spec.replicas', message: `Invalid value: ${replicas}: must be greater than or equal to 0` }]);
+    }
+    const cur = this.store.get(t, ns, name) as Obj;
+    const rv = scale.metadata?.resourceVersion;
+    const next = { ...cur, metadata: { ...cur.metadata, resourceVersion: rv || cur.metadata.resourceVersion }, spec: { ...cur.spec, replicas } };
+    this.update(t, ns, name, next as KubeObject, undefined, opts);
+    return this.getScale(t, ns, name);
+  }
+
+  patchScale(t: ResourceType, ns: string | undefined, name: string, contentType: string, patch: unknown, opts: WriteOptions = {}): KubeObject {
+    const cur = this.getScale(t, ns, name);
+    const next = contentType.startsWith('application/json-patch+json') ? jsonPatch(cur, patch as never) : mergePatch(cur, patch);
+    return this.updateScale(t, ns, name, next as Obj, opts);
+  }
+
   bind(ns: string, name: string, binding: Obj): KubeObject {
     const podType = findResource('', 'v1', 'pods')!;
     const pod = this.store.get(podType, ns, name) as Obj;

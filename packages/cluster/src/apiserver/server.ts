@@ -140,6 +140,7 @@ export function createApiServer(opts: ApiServerOptions): Server {
     if (method === 'GET') {
       if (q.get('watch') === 'true' || q.get('watch') === '1') return watch(req, res, t, route, q);
       if (sub === 'log') return serveLog(res, route, q);
+      if (sub === 'scale' && t.subresources.includes('scale')) return send(res, 200, registry.getScale(t, ns, name!));
       if (sub && sub !== 'status') throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
       if (wantsTable(req.headers.accept) && !sub) {
         const items = name ? [store.get(t, ns, name)] : (listObject(t, route, q).items as KubeObject[]);
@@ -155,6 +156,10 @@ export function createApiServer(opts: ApiServerOptions): Server {
       return send(res, 201, registry.create(t, ns, body, { dryRun }));
     }
     if (!name) throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+    if (sub === 'scale' && t.subresources.includes('scale')) {
+      if (method === 'PUT') return send(res, 200, registry.updateScale(t, ns, name, (await readBody(req)) as Record<string, unknown>, { dryRun }));
+      if (method === 'PATCH') return send(res, 200, registry.patchScale(t, ns, name, req.headers['content-type'] ?? '', await readBody(req), { dryRun }));
+    }
     if (method === 'PUT') return send(res, 200, registry.update(t, ns, name, (await readBody(req)) as KubeObject, sub, { dryRun }));
     if (method === 'PATCH') {
       return send(res, 200, registry.patch(t, ns, name, req.headers['content-type'] ?? '', await readBody(req), sub, { dryRun }));
