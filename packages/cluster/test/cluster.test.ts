@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, DiscoveryV1Api, type V1Pod } from '@kubernetes/client-node';
 import { loadKubeConfig } from '@svclab/kube';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,11 @@ const NAME = 'svct';
 let core: CoreV1Api;
 let kubeconfig: string;
 let before: string;
+
+async function endpointConditions(service: string) {
+  const slices = await loadKubeConfig(kubeconfig).makeApiClient(DiscoveryV1Api).listNamespacedEndpointSlice({ namespace: 'default', labelSelector: `kubernetes.io/service-name=${service}` });
+  return slices.items[0]?.endpoints?.[0]?.conditions;
+}
 
 async function runPod(name: string, image: string, command: string[]): Promise<V1Pod> {
   await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name }, spec: { restartPolicy: 'Never', containers: [{ name, image, command }] } } });
@@ -147,6 +152,26 @@ describe('embedded cluster', () => {
     await waitFor('2 evts pods', async () => (await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=evts' })).items.length === 2);
     expect((await kubectl('get', 'deployment', 'evts', '-o', 'jsonpath={.spec.replicas}')).stdout).toBe('2');
     await kubectl('delete', 'deployment', 'evts');
+  });
+
+  it('deletes pods gracefully: Terminating, the endpoint turns terminating, the container gets SIGTERM, then the pod is gone', async () => {
+    await core.createNamespacedPod({ namespace: 'default', body: {
+      metadata: { name: 'graceful', labels: { app: 'graceful' } },
+      spec: { terminationGracePeriodSeconds: 10, containers: [{ name: 'c', image: 'amsy810/tools:v2.0',
+        command: ['sh', '-c', 'trap "echo got SIGTERM; sleep 2; exit 0" TERM; while true; do sleep 0.1; done'] }] },
+    } });
+    await core.createNamespacedService({ namespace: 'default', body: { metadata: { name: 'graceful' }, spec: { selector: { app: 'graceful' }, ports: [{ port: 80 }] } } });
+    await waitFor('a ready endpoint', async () => (await endpointConditions('graceful'))?.ready === true);
+    const deleted = await core.deleteNamespacedPod({ name: 'graceful', namespace: 'default' });
+    expect(deleted.metadata!.deletionTimestamp).toBeTruthy();
+    expect(deleted.metadata!.deletionGracePeriodSeconds).toBe(10);
+    expect(await waitFor('the endpoint to turn terminating', async () => { const c = await endpointConditions('graceful'); return c?.terminating && c; }, 2_000))
+      .toEqual({ ready: false, serving: true, terminating: true });
+    const status = (await execa(kubectlBinary('1.32'), ['--kubeconfig', kubeconfig, 'get', 'pod', 'graceful', '--no-headers'])).stdout;
+    expect(status).toMatch(/^graceful\s+1\/1\s+Terminating\s/);
+    // the container's SIGTERM handler takes 2 s, well inside the 10 s; then the kubelet removes the pod
+    await waitFor('the pod to be gone', async () => !(await core.readNamespacedPod({ name: 'graceful', namespace: 'default' }).catch(() => undefined)), 8_000);
+    await core.deleteNamespacedService({ name: 'graceful', namespace: 'default' });
   });
 
   it('puts a pod with an image outside the catalogue in ErrImagePull, naming the catalogue', async () => {

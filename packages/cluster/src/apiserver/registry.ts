@@ -17,6 +17,14 @@ export const randomSuffix = (n = 5) => Array.from({ length: n }, () => NAME_SUFF
 
 export interface WriteOptions { dryRun?: boolean }
 
+export interface DeleteOptions extends WriteOptions {
+  propagationPolicy?: string;
+  gracePeriodSeconds?: number;
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+
 export class Registry {
   readonly serviceIPs: IpAllocator;
 
@@ -88,8 +96,14 @@ export class Registry {
         next.metadata.generation = JSON.stringify(next.spec) === JSON.stringify(cur.spec) ? cur.metadata.generation : cur.metadata.generation + 1;
       }
     }
+    // deletion state is the server's: clients cannot set or clear it
+    next.metadata.deletionTimestamp = cur.metadata.deletionTimestamp;
+    next.metadata.deletionGracePeriodSeconds = cur.metadata.deletionGracePeriodSeconds;
+    if (!next.metadata.deletionTimestamp) { delete next.metadata.deletionTimestamp; delete next.metadata.deletionGracePeriodSeconds; }
     if (opts.dryRun) return next as KubeObject;
-    return this.store.update(t, next as KubeObject);
+    const stored = this.store.update(t, next as KubeObject);
+    if (stored.metadata.deletionTimestamp && !stored.metadata.finalizers?.length && t.kind !== 'Pod') return this.remove(t, stored, 'Background');
+    return stored;
   }
 
   patch(t: ResourceType, ns: string | undefined, name: string, contentType: string, patch: unknown, sub?: string, opts: WriteOptions = {}): KubeObject {
@@ -111,11 +125,35 @@ export class Registry {
     return this.update(t, ns, name, obj, sub, opts);
   }
 
-  delete(t: ResourceType, ns: string | undefined, name: string, propagation = 'Background', opts: WriteOptions = {}): KubeObject {
-    const cur = this.store.get(t, ns, name);
-    if (opts.dryRun) return cur;
-    if (t.kind === 'Namespace') this.emptyNamespace(name);
-    const removed = this.store.delete(t, ns, name);
+  delete(t: ResourceType, ns: string | undefined, name: string, opts: DeleteOptions = {}): KubeObject {
+    const cur = this.store.get(t, ns, name) as Obj;
+    const pre = opts.preconditions;
+    if (pre?.uid && pre.uid !== cur.metadata.uid) {
+      throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${t.resource} "${name}": Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${cur.metadata.uid}`);
+    }
+    if (opts.dryRun) return cur as KubeObject;
+    // a pod running on a node terminates first: its kubelet stops it, then deletes it for good
+    const grace = t.kind === 'Pod' ? this.podGrace(cur, opts.gracePeriodSeconds) : 0;
+    if (grace > 0 || cur.metadata.finalizers?.length) {
+      const due = new Date(Date.now() + grace * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+      if (cur.metadata.deletionTimestamp && (cur.metadata.deletionGracePeriodSeconds ?? 0) <= grace) return cur as KubeObject;
+      cur.metadata.deletionTimestamp = grace > 0 ? due : (cur.metadata.deletionTimestamp ?? now());
+      cur.metadata.deletionGracePeriodSeconds = grace;
+      delete cur.metadata.resourceVersion;
+      return this.store.update(t, cur as KubeObject);
+    }
+    return this.remove(t, cur as KubeObject, opts.propagationPolicy ?? 'Background');
+  }
+
+  /** Upstream's pod grace period: the request's, else the pod's; none for unscheduled or finished pods. */
+  private podGrace(pod: Obj, requested?: number): number {
+    if (!pod.spec?.nodeName || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return 0;
+    return Math.max(0, requested ?? pod.spec.terminationGracePeriodSeconds ?? 30);
+  }
+
+  private remove(t: ResourceType, cur: KubeObject, propagation: string): KubeObject {
+    if (t.kind === 'Namespace') this.emptyNamespace(cur.metadata.name!);
+    const removed = this.store.delete(t, cur.metadata.namespace, cur.metadata.name!);
     if (t.kind === 'Service') this.releaseServiceIPs(removed as Obj);
     this.collectDependents(removed, propagation);
     return removed;
@@ -131,14 +169,15 @@ export class Registry {
         continue;
       }
       const still = this.store.tryGet(type, object.metadata.namespace, object.metadata.name!);
-      if (still) this.delete(type, object.metadata.namespace, object.metadata.name!, propagation);
+      if (still) this.delete(type, object.metadata.namespace, object.metadata.name!, { propagationPolicy: propagation });
     }
   }
 
   private emptyNamespace(ns: string): void {
     for (const t of resourceTypes.filter((r) => r.namespaced)) {
       for (const obj of this.store.list(t, ns)) {
-        if (this.store.tryGet(t, ns, obj.metadata.name!)) this.delete(t, ns, obj.metadata.name!);
+        // the namespace goes at once, so its pods do too (their kubelets clean up what ran)
+        if (this.store.tryGet(t, ns, obj.metadata.name!)) this.delete(t, ns, obj.metadata.name!, { gracePeriodSeconds: 0 });
       }
     }
   }

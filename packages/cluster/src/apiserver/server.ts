@@ -165,9 +165,12 @@ export function createApiServer(opts: ApiServerOptions): Server {
       return send(res, 200, registry.patch(t, ns, name, req.headers['content-type'] ?? '', await readBody(req), sub, { dryRun }));
     }
     if (method === 'DELETE') {
-      const body = (await readBody(req)) as { propagationPolicy?: string } | undefined;
-      const propagation = q.get('propagationPolicy') ?? body?.propagationPolicy ?? 'Background';
-      return send(res, 200, registry.delete(t, ns, name, propagation, { dryRun }));
+      const body = (await readBody(req)) as { propagationPolicy?: string; gracePeriodSeconds?: number; preconditions?: { uid?: string } } | undefined;
+      const grace = q.get('gracePeriodSeconds') ?? body?.gracePeriodSeconds;
+      return send(res, 200, registry.delete(t, ns, name, {
+        dryRun, propagationPolicy: q.get('propagationPolicy') ?? body?.propagationPolicy ?? 'Background',
+        gracePeriodSeconds: grace === undefined || grace === null ? undefined : Number(grace), preconditions: body?.preconditions,
+      }));
     }
     throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
   };

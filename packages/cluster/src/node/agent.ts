@@ -90,6 +90,7 @@ export class NodeAgent implements KubeletApi {
     const pod = this.latest.get(uid);
     const rt = this.pods.get(uid);
     if (!pod) { if (rt) await this.teardown(rt); return; }
+    if (pod.metadata!.deletionTimestamp) { await this.terminate(pod, rt); return; }
     if (rt) { rt.pod = pod; return; }
     if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return;
     await this.run(pod);
@@ -239,10 +240,21 @@ export class NodeAgent implements KubeletApi {
     if (!rt.pod.spec!.hostNetwork) this.releaseIP(sb.ip);
   }
 
-  private async teardown(rt: PodRuntime): Promise<void> {
+  /** Graceful deletion: stop the containers within the pod's grace period, then delete it for good. */
+  private async terminate(pod: V1Pod, rt: PodRuntime | undefined): Promise<void> {
+    if (rt) {
+      const graceMs = (pod.metadata!.deletionGracePeriodSeconds ?? 30) * 1000;
+      for (const c of rt.containers) if (c.running) this.events.event('Pod', pod, 'Normal', 'Killing', `Stopping container ${c.name}`);
+      await this.teardown(rt, graceMs);
+    }
+    const { name, namespace, uid } = pod.metadata as { name: string; namespace: string; uid: string };
+    await this.core.deleteNamespacedPod({ name, namespace, body: { gracePeriodSeconds: 0, preconditions: { uid } } }).catch(() => undefined);
+  }
+
+  private async teardown(rt: PodRuntime, graceMs = 2_000): Promise<void> {
     rt.deleted = true;
     this.pods.delete(rt.uid);
-    await Promise.all(rt.containers.map((c) => (c.running ? stopContainer(c.running, 2_000) : undefined)));
+    await Promise.all(rt.containers.map((c) => (c.running ? stopContainer(c.running, graceMs) : undefined)));
     await this.releaseSandbox(rt);
     await rm(rt.dir, { recursive: true, force: true });
   }
