@@ -151,6 +151,15 @@ describe('embedded cluster', () => {
     expect((await kubectl('scale', 'deployment', 'evts', '--replicas=2')).stdout).toBe('deployment.apps/evts scaled');
     await waitFor('2 evts pods', async () => (await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=evts' })).items.length === 2);
     expect((await kubectl('get', 'deployment', 'evts', '-o', 'jsonpath={.spec.replicas}')).stdout).toBe('2');
+    // a rolling update to a new template, then a rollback that reuses the first ReplicaSet
+    const rsNames = async () => (await kubectl('get', 'rs', '-l', 'app=evts', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.spec.replicas}@{.metadata.annotations.deployment\\.kubernetes\\.io/revision} {end}')).stdout.trim().split(' ').sort();
+    const [first] = await rsNames();
+    expect((await kubectl('set', 'image', 'deployment/evts', 'echo-nginx=amsy810/echo-nginx:v2.1')).stdout).toBe('deployment.apps/evts image updated');
+    expect((await kubectl('rollout', 'status', 'deployment/evts', '--timeout=30s')).stdout).toContain('deployment "evts" successfully rolled out');
+    expect((await kubectl('rollout', 'undo', 'deployment/evts')).stdout).toBe('deployment.apps/evts rolled back');
+    await kubectl('rollout', 'status', 'deployment/evts', '--timeout=30s');
+    const after = await waitFor('the first ReplicaSet back at 2 replicas', async () => { const n = await rsNames(); return n.includes(first!.replace('=2@1', '=2@3')) && n; });
+    expect(after.filter((n) => n.includes('=0@2'))).toHaveLength(1);
     await kubectl('delete', 'deployment', 'evts');
   });
 

@@ -12,8 +12,6 @@ function defaultPodSpec(spec: Obj): void {
   spec.enableServiceLinks ??= true;
   spec.serviceAccountName ??= spec.serviceAccount ?? 'default';
   spec.serviceAccount ??= spec.serviceAccountName;
-  spec.preemptionPolicy ??= 'PreemptLowerPriority';
-  spec.priority ??= 0;
   for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])] as Obj[]) {
     const tag = String(c.image ?? '').split('/').pop()!.split(':')[1];
     c.imagePullPolicy ??= !tag || tag === 'latest' ? 'Always' : 'IfNotPresent';
@@ -38,6 +36,9 @@ export function applyDefaults(kind: string, o: KubeObject): void {
     case 'Pod':
       obj.spec ??= {};
       defaultPodSpec(obj.spec);
+      // set by the Priority admission plugin on pods (not on templates)
+      obj.spec.preemptionPolicy ??= 'PreemptLowerPriority';
+      obj.spec.priority ??= 0;
       obj.status ??= {};
       obj.status.phase ??= 'Pending';
       obj.status.qosClass ??= 'BestEffort';
