@@ -31,6 +31,30 @@ describe('embedded apiserver', () => {
     expect(status(e)).toMatchObject({ code: 422, reason: 'Invalid', message: 'Service "web" is invalid: spec.clusterIPs[0]: Invalid value: []string{"10.96.7.7"}: may not change once set' });
   });
 
+  it('allocates NodePorts from 30000-32767 with upstream\'s messages, keeps them on update, frees them on type change and delete', async () => {
+    const np = (name: string, nodePort?: number) => ({ metadata: { name }, spec: { type: 'NodePort', selector: { app: 'x' }, ports: [{ port: 8080, targetPort: 80, ...(nodePort ? { nodePort } : {}) }] } });
+    const auto = await core.createNamespacedService({ namespace: 'default', body: np('np-auto') });
+    expect(auto.spec!.ports![0]!.nodePort).toBeGreaterThanOrEqual(30000);
+    expect(auto.spec!.ports![0]!.nodePort).toBeLessThanOrEqual(32767);
+    await core.createNamespacedService({ namespace: 'default', body: np('np-fixed', 30080) });
+    expect(status(await core.createNamespacedService({ namespace: 'default', body: np('np-fail', 8888) }).catch((x) => x)).message)
+      .toBe('Service "np-fail" is invalid: spec.ports[0].nodePort: Invalid value: 8888: provided port is not in the valid range. The range of valid ports is 30000-32767');
+    expect(status(await core.createNamespacedService({ namespace: 'default', body: np('np-fail2', 30080) }).catch((x) => x)).message)
+      .toBe('Service "np-fail2" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated');
+    // an update that leaves nodePort out keeps it
+    const cur = await core.readNamespacedService({ name: 'np-fixed', namespace: 'default' });
+    const kept = await core.replaceNamespacedService({ name: 'np-fixed', namespace: 'default', body: { ...np('np-fixed'), metadata: { name: 'np-fixed', resourceVersion: cur.metadata!.resourceVersion } } });
+    expect(kept.spec!.ports![0]!.nodePort).toBe(30080);
+    // back to ClusterIP: the port goes back to the pool
+    const toClusterIP = await core.patchNamespacedService({ name: 'np-fixed', namespace: 'default', body: [{ op: 'replace', path: '/spec/type', value: 'ClusterIP' }] });
+    expect(toClusterIP.spec!.ports![0]!.nodePort).toBeUndefined();
+    await core.createNamespacedService({ namespace: 'default', body: np('np-reuse', 30080) });
+    await core.deleteNamespacedService({ name: 'np-reuse', namespace: 'default' });
+    await core.createNamespacedService({ namespace: 'default', body: np('np-reuse2', 30080) });
+    const forbidden = await core.createNamespacedService({ namespace: 'default', body: { metadata: { name: 'cip' }, spec: { type: 'ClusterIP', ports: [{ port: 80, nodePort: 30001 }] } } }).catch((x) => x);
+    expect(status(forbidden).message).toBe("Service \"cip\" is invalid: spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'");
+  });
+
   it('answers a stale update with upstream\'s 409 Conflict', async () => {
     const cm = await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'c' }, data: { a: '1' } } });
     await core.replaceNamespacedConfigMap({ name: 'c', namespace: 'default', body: { ...cm, data: { a: '2' } } });

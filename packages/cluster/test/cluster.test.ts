@@ -110,6 +110,15 @@ describe('embedded cluster', () => {
     expect(pod.status!.podIP).toMatch(/^10\.244\.[12]\.\d+$/);
   });
 
+  it('prints tutorial 001\'s NodePort errors through kubectl exactly', async () => {
+    const svc = (name: string, nodePort: number) => `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\nspec:\n  type: NodePort\n  ports:\n  - name: "http-port"\n    protocol: "TCP"\n    port: 8080\n    targetPort: 80\n    nodePort: ${nodePort}\n  selector:\n    app: sample-app\n`;
+    const apply = (yaml: string) => execa(kubectlBinary('1.32'), ['--kubeconfig', kubeconfig, 'apply', '-f', '-'], { input: yaml, reject: false });
+    expect((await apply(svc('sample-nodeport', 30080))).stdout).toBe('service/sample-nodeport created');
+    expect((await apply(svc('sample-nodeport-fail', 8888))).stderr).toBe('The Service "sample-nodeport-fail" is invalid: spec.ports[0].nodePort: Invalid value: 8888: provided port is not in the valid range. The range of valid ports is 30000-32767');
+    expect((await apply(svc('sample-nodeport-fail2', 30080))).stderr).toBe('The Service "sample-nodeport-fail2" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated');
+    await core.deleteNamespacedService({ name: 'sample-nodeport', namespace: 'default' });
+  });
+
   it('serves kubectl exec (WebSocket v5: stdout, stderr, stdin, exit codes) and kubectl run --rm -i (attach)', async () => {
     const kubectl = (args: string[], input?: string) => execa(kubectlBinary('1.32'), ['--kubeconfig', kubeconfig, ...args], { reject: false, input });
     const run = await kubectl(['run', 'attached', '--image=amsy810/tools:v2.0', '--restart=Never', '--rm', '-i', '--command', '--',

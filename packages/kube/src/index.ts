@@ -3,3 +3,4 @@ export * from './kubeconfig.js';
 export * from './workqueue.js';
 export * from './resolve.js';
 export * from './duration.js';
+export * from './canonical.js';

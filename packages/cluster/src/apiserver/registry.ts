@@ -1,9 +1,10 @@
 // The write semantics of the apiserver on top of the store: metadata, defaulting, validation,
 // ClusterIP allocation, status subresources, optimistic concurrency and cascading deletion.
+import { canonicalJson } from '@svclab/kube';
 import { ApiError, badRequest, invalid } from './errors.js';
 import { applyDefaults } from './defaults.js';
-import { IpAllocator } from './ipalloc.js';
 import { jsonPatch, mergePatch } from './patch.js';
+import { ServiceAllocator, type Pending } from './service-alloc.js';
 import { strategicMergePatch } from './strategic.js';
 import { findResource, groupVersion, resourceTypes, type ResourceType } from './resources.js';
 import type { Store } from './store.js';
@@ -26,10 +27,10 @@ export interface DeleteOptions extends WriteOptions {
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
 export class Registry {
-  readonly serviceIPs: IpAllocator;
+  readonly services: ServiceAllocator;
 
   constructor(readonly store: Store, serviceCIDR: string) {
-    this.serviceIPs = new IpAllocator(serviceCIDR);
+    this.services = new ServiceAllocator(serviceCIDR);
   }
 
   private stamp(t: ResourceType, obj: KubeObject): void {
@@ -63,18 +64,19 @@ export class Registry {
     applyDefaults(t.kind, body);
     if ((body as Obj).spec && t.kind !== 'Pod') meta.generation = 1;
     validate(t, body);
-    if (t.kind === 'Service') this.allocateServiceIPs(body as Obj, undefined, opts);
-    if (opts.dryRun) return body;
+    const pending = t.kind === 'Service' ? this.services.create(body as Obj) : undefined;
+    if (opts.dryRun) { pending?.rollback(); return body; }
     try {
       return this.store.create(t, body);
     } catch (e) {
-      if (t.kind === 'Service' && !opts.dryRun) this.releaseServiceIPs(body as Obj);
+      pending?.rollback();
       throw e;
     }
   }
 
   update(t: ResourceType, ns: string | undefined, name: string, body: KubeObject, sub?: string, opts: WriteOptions = {}): KubeObject {
     const cur = this.store.get(t, ns, name) as Obj;
+    let pending: Pending | undefined;
     if (body?.metadata?.name && body.metadata.name !== name) {
       throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
     }
@@ -88,20 +90,21 @@ export class Registry {
       next.metadata = { ...next.metadata, name, namespace: cur.metadata.namespace };
       this.stamp(t, next as KubeObject);
       if (t.hasStatus) next.status = cur.status;
-      if (t.kind === 'Service') this.keepAllocated(next, cur);
       applyDefaults(t.kind, next as KubeObject);
       validate(t, next as KubeObject);
-      if (t.kind === 'Service') this.checkServiceUpdate(next, cur, opts);
+      pending = t.kind === 'Service' ? this.services.update(next, cur) : undefined;
       if (cur.metadata.generation !== undefined) {
-        next.metadata.generation = JSON.stringify(next.spec) === JSON.stringify(cur.spec) ? cur.metadata.generation : cur.metadata.generation + 1;
+        next.metadata.generation = canonicalJson(next.spec) === canonicalJson(cur.spec) ? cur.metadata.generation : cur.metadata.generation + 1;
       }
     }
     // deletion state is the server's: clients cannot set or clear it
     next.metadata.deletionTimestamp = cur.metadata.deletionTimestamp;
     next.metadata.deletionGracePeriodSeconds = cur.metadata.deletionGracePeriodSeconds;
     if (!next.metadata.deletionTimestamp) { delete next.metadata.deletionTimestamp; delete next.metadata.deletionGracePeriodSeconds; }
-    if (opts.dryRun) return next as KubeObject;
-    const stored = this.store.update(t, next as KubeObject);
+    if (opts.dryRun) { pending?.rollback(); return next as KubeObject; }
+    let stored: KubeObject;
+    try { stored = this.store.update(t, next as KubeObject); } catch (e) { pending?.rollback(); throw e; }
+    pending?.commit();
     if (stored.metadata.deletionTimestamp && !stored.metadata.finalizers?.length && t.kind !== 'Pod') return this.remove(t, stored, 'Background');
     return stored;
   }
@@ -154,7 +157,7 @@ export class Registry {
   private remove(t: ResourceType, cur: KubeObject, propagation: string): KubeObject {
     if (t.kind === 'Namespace') this.emptyNamespace(cur.metadata.name!);
     const removed = this.store.delete(t, cur.metadata.namespace, cur.metadata.name!);
-    if (t.kind === 'Service') this.releaseServiceIPs(removed as Obj);
+    if (t.kind === 'Service') this.services.release(removed as Obj);
     this.collectDependents(removed, propagation);
     return removed;
   }
@@ -226,51 +229,8 @@ export class Registry {
     return { apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Success', code: 201 } as unknown as KubeObject;
   }
 
-  private allocateServiceIPs(svc: Obj, _old: Obj | undefined, opts: WriteOptions): void {
-    const spec = svc.spec;
-    if (spec.type === 'ExternalName' || spec.clusterIP === 'None') {
-      if (spec.clusterIP === 'None') spec.clusterIPs = ['None'];
-      return;
-    }
-    const requested: string | undefined = spec.clusterIP || spec.clusterIPs?.[0];
-    if (requested) {
-      if (!this.serviceIPs.contains(requested)) {
-        throw invalid('Service', '', svc.metadata.name, [{ field: 'spec.clusterIPs', message: `Invalid value: []string{"${requested}"}: failed to allocate IP ${requested}: the provided IP (${requested}) is not in the valid range. The range of valid IPs is ${this.serviceIPs.cidr}` }]);
-      }
-      if (this.serviceIPs.isAllocated(requested)) {
-        throw invalid('Service', '', svc.metadata.name, [{ field: 'spec.clusterIPs', message: `Invalid value: []string{"${requested}"}: failed to allocate IP ${requested}: provided IP is already allocated` }]);
-      }
-      if (!opts.dryRun) this.serviceIPs.allocate(requested);
-      spec.clusterIP = requested;
-    } else {
-      spec.clusterIP = this.serviceIPs.next();
-      if (opts.dryRun) this.serviceIPs.release(spec.clusterIP);
-    }
-    spec.clusterIPs = [spec.clusterIP];
-    spec.ipFamilies = ['IPv4'];
-    spec.ipFamilyPolicy = 'SingleStack';
-  }
 
-  /** An update that leaves out clusterIP keeps the allocated one (as `kubectl apply` relies on). */
-  private keepAllocated(next: Obj, cur: Obj): void {
-    next.spec ??= {};
-    if (!next.spec.clusterIP && cur.spec.clusterIP && next.spec.type !== 'ExternalName') {
-      next.spec.clusterIP = cur.spec.clusterIP;
-      next.spec.clusterIPs = cur.spec.clusterIPs;
-      next.spec.ipFamilies ??= cur.spec.ipFamilies;
-      next.spec.ipFamilyPolicy ??= cur.spec.ipFamilyPolicy;
-    }
-  }
 
-  private checkServiceUpdate(next: Obj, cur: Obj, _opts: WriteOptions): void {
-    if (cur.spec.clusterIP && cur.spec.clusterIP !== 'None' && next.spec.type !== 'ExternalName' && next.spec.clusterIP !== cur.spec.clusterIP) {
-      throw invalid('Service', '', cur.metadata.name, [{ field: 'spec.clusterIPs[0]', message: `Invalid value: []string{"${next.spec.clusterIP}"}: may not change once set` }]);
-    }
-  }
 
-  private releaseServiceIPs(svc: Obj): void {
-    const ip = svc.spec?.clusterIP;
-    if (ip && ip !== 'None') this.serviceIPs.release(ip);
-  }
 }
 

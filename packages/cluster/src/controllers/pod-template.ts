@@ -1,24 +1,13 @@
 // Pods from a controller's template, named as upstream names them (<owner>-<5 random chars>),
 // and the pod-template-hash (fnv-1a 32 of the template, encoded as rand.SafeEncodeString does).
 import type { V1Pod, V1PodTemplateSpec } from '@kubernetes/client-node';
+import { canonicalJson } from '@svclab/kube';
 
 const SAFE = 'bcdfghjklmnpqrstvwxz2456789';
 
-/** JSON with object keys sorted and nulls dropped (Go hashes a null and a missing field alike): the same
- * template hashes the same whoever serialized it last. */
-function canonical(v: unknown): string {
-  if (v instanceof Date) return JSON.stringify(v.toISOString());
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v).filter((k) => (v as Record<string, unknown>)[k] !== undefined && (v as Record<string, unknown>)[k] !== null).sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
-
 export function templateHash(template: V1PodTemplateSpec, collisionCount = 0): string {
   let h = 0x811c9dc5;
-  const text = canonical(template) + (collisionCount ? String(collisionCount) : '');
+  const text = canonicalJson(template) + (collisionCount ? String(collisionCount) : '');
   for (let i = 0; i < text.length; i++) { h ^= text.charCodeAt(i); h = Math.imul(h, 0x01000193) >>> 0; }
   return String(h).split('').map((d) => SAFE[d.charCodeAt(0) % SAFE.length]).join('');
 }
