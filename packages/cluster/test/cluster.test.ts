@@ -110,6 +110,25 @@ describe('embedded cluster', () => {
     expect(pod.status!.podIP).toMatch(/^10\.244\.[12]\.\d+$/);
   });
 
+  it('takes kubectl 1.32\'s protobuf creates (namespace, deployment, configmap, secret tls, service) and expose', async () => {
+    const kubectl = (...args: string[]) => execa(kubectlBinary('1.32'), ['--kubeconfig', kubeconfig, ...args]);
+    const dir = mkdtempSync(join(tmpdir(), 'svclab-tls-'));
+    await execa('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'tls.key'), '-out', join(dir, 'tls.crt'), '-days', '1', '-subj', '/CN=*.devops.cn']);
+    expect((await kubectl('create', 'namespace', 'test')).stdout).toBe('namespace/test created');
+    expect((await kubectl('create', 'deployment', 'nginx', '--image=amsy810/echo-nginx:v2.0', '--replicas=2', '-n', 'test')).stdout).toBe('deployment.apps/nginx created');
+    expect((await kubectl('create', 'configmap', 'c1', '--from-literal=a=b', '-n', 'test')).stdout).toBe('configmap/c1 created');
+    expect((await kubectl('create', 'secret', 'tls', 'tls-secret', `--cert=${join(dir, 'tls.crt')}`, `--key=${join(dir, 'tls.key')}`, '-n', 'test')).stdout).toBe('secret/tls-secret created');
+    expect((await kubectl('create', 'service', 'nodeport', 'np', '--tcp=80:80', '--node-port=30111', '-n', 'test')).stdout).toBe('service/np created');
+    expect((await kubectl('expose', 'deployment', 'nginx', '--name=svc-nginx', '--type=ClusterIP', '--port=80', '--target-port=80', '-n', 'test')).stdout).toBe('service/svc-nginx exposed');
+    expect((await kubectl('rollout', 'status', 'deployment/nginx', '-n', 'test', '--timeout=30s')).stdout).toContain('successfully rolled out');
+    const secret = await core.readNamespacedSecret({ name: 'tls-secret', namespace: 'test' });
+    expect(secret.type).toBe('kubernetes.io/tls');
+    expect(Buffer.from(secret.data!['tls.crt']!, 'base64').toString()).toBe(readFileSync(join(dir, 'tls.crt'), 'utf8'));
+    expect((await core.readNamespacedConfigMap({ name: 'c1', namespace: 'test' })).data).toEqual({ a: 'b' });
+    expect((await core.readNamespacedService({ name: 'np', namespace: 'test' })).spec!.ports![0]!.nodePort).toBe(30111);
+    expect((await kubectl('delete', 'namespace', 'test')).stdout).toBe('namespace "test" deleted');
+  });
+
   it('prints tutorial 001\'s NodePort errors through kubectl exactly', async () => {
     const svc = (name: string, nodePort: number) => `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\nspec:\n  type: NodePort\n  ports:\n  - name: "http-port"\n    protocol: "TCP"\n    port: 8080\n    targetPort: 80\n    nodePort: ${nodePort}\n  selector:\n    app: sample-app\n`;
     const apply = (yaml: string) => execa(kubectlBinary('1.32'), ['--kubeconfig', kubeconfig, 'apply', '-f', '-'], { input: yaml, reject: false });

@@ -66,7 +66,8 @@ export function applyDefaults(kind: string, o: KubeObject): void {
     case 'Deployment':
       obj.spec ??= {};
       obj.spec.replicas ??= 1;
-      obj.spec.strategy ??= { type: 'RollingUpdate' };
+      obj.spec.strategy ??= {};
+      obj.spec.strategy.type ??= 'RollingUpdate';
       if (obj.spec.strategy.type === 'RollingUpdate') {
         obj.spec.strategy.rollingUpdate ??= {};
         obj.spec.strategy.rollingUpdate.maxUnavailable ??= '25%';
@@ -85,7 +86,9 @@ export function applyDefaults(kind: string, o: KubeObject): void {
       break;
     case 'DaemonSet':
       obj.spec ??= {};
-      obj.spec.updateStrategy ??= { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } };
+      obj.spec.updateStrategy ??= {};
+      obj.spec.updateStrategy.type ??= 'RollingUpdate';
+      if (obj.spec.updateStrategy.type === 'RollingUpdate') obj.spec.updateStrategy.rollingUpdate ??= { maxUnavailable: 1, maxSurge: 0 };
       obj.spec.revisionHistoryLimit ??= 10;
       defaultTemplate(obj);
       obj.status ??= { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 };

@@ -7,6 +7,7 @@ import { ApiError, badRequest } from './errors.js';
 import type { KubeletDirectory } from './kubelet.js';
 import type { Registry } from './registry.js';
 import { openapiDoc, openapiIndex } from './openapi.js';
+import { decodeProtobufBody } from './protobuf/decode.js';
 import { isStreamPath, streamUpgradeHandler } from './streams.js';
 import { findResource, groupVersion, type ResourceType } from './resources.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
@@ -59,11 +60,11 @@ function includeObject(q: URLSearchParams): IncludeObject {
 async function readBody(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
+  const body = Buffer.concat(chunks);
+  if ((req.headers['content-type'] ?? '').startsWith('application/vnd.kubernetes.protobuf')) return decodeProtobufBody(body);
+  const text = body.toString('utf8');
   if (!text) return undefined;
   try { return JSON.parse(text); } catch (e) {
-    const ct = req.headers['content-type'] ?? '';
-    if (ct.includes('protobuf')) throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
     throw badRequest(`the object provided is unrecognized (must be of type JSON): ${(e as Error).message}`);
   }
 }
