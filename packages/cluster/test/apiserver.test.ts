@@ -1,4 +1,4 @@
-import { AppsV1Api, CoreV1Api, Watch, type V1Service } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, NetworkingV1Api, Watch, type V1Service } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer } from './apiserver-harness.js';
 
@@ -53,6 +53,25 @@ describe('embedded apiserver', () => {
     await core.createNamespacedService({ namespace: 'default', body: np('np-reuse2', 30080) });
     const forbidden = await core.createNamespacedService({ namespace: 'default', body: { metadata: { name: 'cip' }, spec: { type: 'ClusterIP', ports: [{ port: 80, nodePort: 30001 }] } } }).catch((x) => x);
     expect(status(forbidden).message).toBe("Service \"cip\" is invalid: spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'");
+  });
+
+  it('serves Ingress and IngressClass with upstream\'s validation messages', async () => {
+    const net = api.kc.makeApiClient(NetworkingV1Api);
+    await net.createIngressClass({ body: { metadata: { name: 'nginx' }, spec: { controller: 'k8s.io/ingress-nginx' } } });
+    const path = (p: Record<string, unknown>) => ({ metadata: { name: 'ing' }, spec: { rules: [{ host: 'hello.nginx.com', http: { paths: [{ path: '/x', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } }, ...p }] } }] } });
+    const err = async (body: object) => status(await net.createNamespacedIngress({ namespace: 'default', body }).catch((x) => x)).message;
+    expect(await err(path({ pathType: undefined }))).toBe('Ingress.networking.k8s.io "ing" is invalid: spec.rules[0].http.paths[0].pathType: Required value: pathType must be specified');
+    expect(await err(path({ path: 'x' }))).toBe('Ingress.networking.k8s.io "ing" is invalid: spec.rules[0].http.paths[0].path: Invalid value: "x": must be an absolute path');
+    expect(await err(path({ backend: { service: { name: 'web', port: { name: 'http', number: 80 } } } }))).toContain('spec.rules[0].http.paths[0].backend.service.port: Invalid value: "http": cannot set both port name & port number');
+    expect(await err({ metadata: { name: 'ing' }, spec: {} })).toContain('either `defaultBackend` or `rules` must be specified');
+    const bad = path({});
+    (bad.spec.rules[0] as { host: string }).host = 'foo.*.com';
+    expect(await err(bad)).toContain('spec.rules[0].host: Invalid value: "foo.*.com": a lowercase RFC 1123 subdomain');
+    const wildcard = path({});
+    (wildcard.spec.rules[0] as { host: string }).host = '*.devops.cn';
+    expect((await net.createNamespacedIngress({ namespace: 'default', body: wildcard })).spec!.rules![0]!.host).toBe('*.devops.cn');
+    const tls = await core.createNamespacedSecret({ namespace: 'default', body: { metadata: { name: 't' }, type: 'kubernetes.io/tls', data: { 'tls.crt': 'eA==' } } }).catch((x) => x);
+    expect(status(tls).message).toBe('Secret "t" is invalid: data[tls.key]: Required value');
   });
 
   it('answers a stale update with upstream\'s 409 Conflict', async () => {

@@ -121,6 +121,22 @@ const printers: Record<string, Printer> = {
         String(e.message ?? '').trim(), age(e.firstTimestamp ?? last), e.count ?? 1, e.metadata.name];
     },
   },
+  Ingress: {
+    columns: [NAME, col('Class'), col('Hosts'), col('Address'), col('Ports'), AGE],
+    cells: (i) => {
+      const hosts = ((i.spec?.rules ?? []) as Obj[]).map((r) => r.host).filter(Boolean) as string[];
+      const shown = hosts.length === 0 ? '*' : hosts.slice(0, 4).join(',') + (hosts.length > 4 ? ` + ${hosts.length - 4} more...` : '');
+      const address = ((i.status?.loadBalancer?.ingress ?? []) as Obj[]).map((x) => x.ip || x.hostname).join(',');
+      return [i.metadata.name, i.spec?.ingressClassName ?? '<none>', shown, address, i.spec?.tls?.length ? '80, 443' : '80', created(i)];
+    },
+  },
+  IngressClass: {
+    columns: [NAME, col('Controller'), col('Parameters'), AGE],
+    cells: (c) => {
+      const p = c.spec?.parameters;
+      return [c.metadata.name, c.spec?.controller ?? '', p ? `${p.kind}/${p.name}` : '<none>', created(c)];
+    },
+  },
   Namespace: { columns: [NAME, col('Status'), AGE], cells: (n) => [n.metadata.name, n.status?.phase ?? 'Active', created(n)] },
   ConfigMap: { columns: [NAME, col('Data', 0, 'integer'), AGE], cells: (c) => [c.metadata.name, Object.keys(c.data ?? {}).length + Object.keys(c.binaryData ?? {}).length, created(c)] },
   Secret: { columns: [NAME, col('Type'), col('Data', 0, 'integer'), AGE], cells: (s) => [s.metadata.name, s.type ?? 'Opaque', Object.keys(s.data ?? {}).length, created(s)] },

@@ -3,6 +3,7 @@
 import { invalid, type StatusCause } from './errors.js';
 import type { ResourceType } from './resources.js';
 import type { KubeObject } from './types.js';
+import { validateIngress, validateIngressClass } from './validation-ingress.js';
 
 type Obj = Record<string, any>;
 
@@ -28,6 +29,9 @@ export function validate(t: ResourceType, obj: KubeObject): void {
   if (t.kind === 'Pod') validatePodSpec(o.spec, 'spec', causes);
   if (t.kind === 'Deployment' || t.kind === 'ReplicaSet' || t.kind === 'DaemonSet') validateWorkload(o, causes);
   if (t.kind === 'Service') validateService(o, causes);
+  if (t.kind === 'Ingress') validateIngress(o, causes);
+  if (t.kind === 'IngressClass') validateIngressClass(o, causes);
+  if (t.kind === 'Secret') validateSecret(o, causes);
   if (causes.length) throw invalid(t.kind, t.group, name, causes);
 }
 
@@ -50,6 +54,17 @@ function validateWorkload(o: Obj, causes: StatusCause[]): void {
     causes.push({ field: 'spec.template.metadata.labels', message: `Invalid value: map[string]string{${shown}}: \`selector\` does not match template \`labels\`` });
   }
   validatePodSpec(o.spec?.template?.spec, 'spec.template.spec', causes);
+}
+
+/** Typed Secrets must carry their keys (pkg/apis/core/validation ValidateSecret). */
+function validateSecret(o: Obj, causes: StatusCause[]): void {
+  const data = { ...(o.data ?? {}), ...(o.stringData ?? {}) };
+  if (o.type === 'kubernetes.io/tls') {
+    for (const k of ['tls.crt', 'tls.key']) if (!(k in data)) causes.push({ field: `data[${k}]`, message: 'Required value', reason: 'FieldValueRequired' });
+  }
+  if (o.type === 'kubernetes.io/basic-auth' && !('username' in data) && !('password' in data)) {
+    causes.push({ field: 'data[username]', message: 'Required value', reason: 'FieldValueRequired' });
+  }
 }
 
 function validateService(o: Obj, causes: StatusCause[]): void {
