@@ -74,6 +74,23 @@ describe('embedded apiserver', () => {
     expect(status(tls).message).toBe('Secret "t" is invalid: data[tls.key]: Required value');
   });
 
+  it('validates Services and Endpoints as upstream: affinity timeout, port names, targetPorts, endpoint addresses', async () => {
+    const svc = (spec: Record<string, unknown>) => ({ metadata: { name: 'v' }, spec: { selector: { app: 'v' }, ports: [{ name: 'http', port: 80 }], ...spec } });
+    const msg = async (body: object) => status(await core.createNamespacedService({ namespace: 'default', body }).catch((x) => x)).message;
+    expect(await msg(svc({ sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 90000 } } })))
+      .toBe('Service "v" is invalid: spec.sessionAffinityConfig.clientIP.timeoutSeconds: Invalid value: 90000: must be greater than 0 and less than 86400');
+    expect(await msg(svc({ ports: [{ name: 'http', port: 80, targetPort: 'Http_Port' }] })))
+      .toContain('spec.ports[0].targetPort: Invalid value: "Http_Port": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)');
+    expect(await msg(svc({ ports: [{ name: 'http', port: 80 }, { name: 'http', port: 81 }] }))).toContain('spec.ports[1].name: Duplicate value: "http"');
+    expect(await msg(svc({ type: 'ExternalName', externalName: '' }))).toContain('spec.externalName: Required value');
+    const affinity = await core.createNamespacedService({ namespace: 'default', body: svc({ sessionAffinity: 'ClientIP' }) });
+    expect(affinity.spec!.sessionAffinityConfig).toEqual({ clientIP: { timeoutSeconds: 10800 } });
+    const none = await core.patchNamespacedService({ name: 'v', namespace: 'default', body: [{ op: 'replace', path: '/spec/sessionAffinity', value: 'None' }] });
+    expect(none.spec!.sessionAffinityConfig).toBeUndefined();
+    const ep = await core.createNamespacedEndpoints({ namespace: 'default', body: { metadata: { name: 'ext' }, subsets: [{ addresses: [{ ip: '127.0.0.1' }], ports: [{ port: 80 }] }] } }).catch((x) => x);
+    expect(status(ep).message).toBe('Endpoints "ext" is invalid: subsets[0].addresses[0].ip: Invalid value: "127.0.0.1": may not be in the loopback range (127.0.0.0/8, ::1/128)');
+  });
+
   it('answers a stale update with upstream\'s 409 Conflict', async () => {
     const cm = await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'c' }, data: { a: '1' } } });
     await core.replaceNamespacedConfigMap({ name: 'c', namespace: 'default', body: { ...cm, data: { a: '2' } } });

@@ -48,6 +48,7 @@ export function applyDefaults(kind: string, o: KubeObject): void {
       spec.type ??= 'ClusterIP';
       if (spec.type !== 'ExternalName') {
         spec.sessionAffinity ??= 'None';
+        if (spec.sessionAffinity === 'None') delete spec.sessionAffinityConfig;
         spec.internalTrafficPolicy ??= 'Cluster';
         if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') spec.externalTrafficPolicy ??= 'Cluster';
         if (spec.sessionAffinity === 'ClientIP') {

@@ -4,6 +4,7 @@ import { invalid, type StatusCause } from './errors.js';
 import type { ResourceType } from './resources.js';
 import type { KubeObject } from './types.js';
 import { validateIngress, validateIngressClass } from './validation-ingress.js';
+import { validateEndpoints, validateEndpointSlice, validateService } from './validation-service.js';
 
 type Obj = Record<string, any>;
 
@@ -29,6 +30,8 @@ export function validate(t: ResourceType, obj: KubeObject): void {
   if (t.kind === 'Pod') validatePodSpec(o.spec, 'spec', causes);
   if (t.kind === 'Deployment' || t.kind === 'ReplicaSet' || t.kind === 'DaemonSet') validateWorkload(o, causes);
   if (t.kind === 'Service') validateService(o, causes);
+  if (t.kind === 'Endpoints') validateEndpoints(o, causes);
+  if (t.kind === 'EndpointSlice') validateEndpointSlice(o, causes);
   if (t.kind === 'Ingress') validateIngress(o, causes);
   if (t.kind === 'IngressClass') validateIngressClass(o, causes);
   if (t.kind === 'Secret') validateSecret(o, causes);
@@ -67,19 +70,3 @@ function validateSecret(o: Obj, causes: StatusCause[]): void {
   }
 }
 
-function validateService(o: Obj, causes: StatusCause[]): void {
-  const spec = o.spec ?? {};
-  const ports = (spec.ports ?? []) as Obj[];
-  if (spec.type !== 'ExternalName' && spec.clusterIP !== 'None' && ports.length === 0) {
-    causes.push({ field: 'spec.ports', message: 'Required value', reason: 'FieldValueRequired' });
-  }
-  ports.forEach((p, i) => {
-    if (ports.length > 1 && !p.name) causes.push({ field: `spec.ports[${i}].name`, message: 'Required value', reason: 'FieldValueRequired' });
-    if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535) {
-      causes.push({ field: `spec.ports[${i}].port`, message: `Invalid value: ${p.port}: must be between 1 and 65535, inclusive` });
-    }
-    if (!['TCP', 'UDP', 'SCTP'].includes(p.protocol)) {
-      causes.push({ field: `spec.ports[${i}].protocol`, message: `Unsupported value: "${p.protocol}": supported values: "SCTP", "TCP", "UDP"`, reason: 'FieldValueNotSupported' });
-    }
-  });
-}
