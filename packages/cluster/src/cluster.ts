@@ -18,6 +18,7 @@ import { startDaemonSetController } from './controllers/daemonset.js';
 import { startDeploymentController } from './controllers/deployment.js';
 import { startEndpointsController } from './controllers/endpoints.js';
 import { startEndpointSliceController } from './controllers/endpointslice.js';
+import { startEndpointSliceMirroring } from './controllers/endpointslice-mirroring.js';
 import { startReplicaSetController } from './controllers/replicaset.js';
 import { kubeConfigFrom, kubeconfigYaml } from './kubeconfig.js';
 import { buildFabric, layout, type FabricLayout } from './network/fabric.js';
@@ -89,7 +90,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     const kc = kubeConfigFrom(kcText);
 
     const ctx = new ControllerContext(kc);
-    for (const start of [startReplicaSetController, startDeploymentController, startDaemonSetController, startEndpointsController, startEndpointSliceController, startScheduler]) start(ctx);
+    for (const start of [startReplicaSetController, startDeploymentController, startDaemonSetController, startEndpointsController, startEndpointSliceController, startEndpointSliceMirroring, startScheduler]) start(ctx);
     await ctx.start();
     stoppers.push(() => ctx.stop());
 

@@ -211,6 +211,25 @@ describe('embedded cluster', () => {
     await core.deleteNamespacedService({ name: 'graceful', namespace: 'default' });
   });
 
+  it('mirrors hand-written Endpoints of a selector-less Service into EndpointSlices, which kube-proxy routes to', async () => {
+    await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'backend' }, spec: { containers: [{ name: 'c', image: 'amsy810/echo-nginx:v2.0' }] } } });
+    const backend = await waitFor('backend running', async () => { const p = await core.readNamespacedPod({ name: 'backend', namespace: 'default' }); return !!p.status?.podIP && p.status.phase === 'Running' && p; });
+    const svc = await core.createNamespacedService({ namespace: 'default', body: { metadata: { name: 'manual' }, spec: { ports: [{ port: 8080, targetPort: 80 }] } } });
+    await core.createNamespacedEndpoints({ namespace: 'default', body: { metadata: { name: 'manual' }, subsets: [{ addresses: [{ ip: backend.status!.podIP! }], ports: [{ port: 80 }] }] } });
+    const slice = await waitFor('the mirrored slice', async () => {
+      const items = (await loadKubeConfig(kubeconfig).makeApiClient(DiscoveryV1Api).listNamespacedEndpointSlice({ namespace: 'default', labelSelector: 'kubernetes.io/service-name=manual' })).items;
+      return items[0];
+    });
+    expect(slice.metadata!.labels!['endpointslice.kubernetes.io/managed-by']).toBe('endpointslicemirroring-controller.k8s.io');
+    expect(slice.endpoints.map((e) => e.addresses[0])).toEqual([backend.status!.podIP]);
+    const url = `http://${svc.spec!.clusterIP}:8080/`;
+    const pod = await runPod('manual-client', 'amsy810/tools:v2.0', ['sh', '-c', `for i in $(seq 50); do curl -s --max-time 1 ${url} && exit 0; sleep 0.2; done; exit 1`]);
+    expect(pod.status!.phase).toBe('Succeeded');
+    expect(String(await core.readNamespacedPodLog({ name: 'manual-client', namespace: 'default' }))).toContain('From=backend ');
+    await core.deleteNamespacedService({ name: 'manual', namespace: 'default' });
+    await core.deleteNamespacedPod({ name: 'backend', namespace: 'default', body: { gracePeriodSeconds: 0 } });
+  });
+
   it('puts a pod with an image outside the catalogue in ErrImagePull, naming the catalogue', async () => {
     await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'nope' }, spec: { containers: [{ name: 'c', image: 'example.com/nope:1.0' }] } } });
     const waiting = await waitFor('ErrImagePull', async () => (await core.readNamespacedPod({ name: 'nope', namespace: 'default' })).status?.containerStatuses?.[0]?.state?.waiting);

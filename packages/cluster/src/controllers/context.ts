@@ -1,11 +1,11 @@
 // Shared informers for the controllers and the scheduler (one watch per kind, like client-go's
 // SharedInformerFactory), and the API clients they write with.
-import { AppsV1Api, CoreV1Api, DiscoveryV1Api, type KubeConfig, type KubernetesObject, type V1DaemonSet, type V1Deployment,
+import { AppsV1Api, CoreV1Api, DiscoveryV1Api, type KubeConfig, type KubernetesObject, type V1DaemonSet, type V1Deployment, type V1Endpoints,
   type V1Node, type V1Pod, type V1ReplicaSet, type V1Service } from '@kubernetes/client-node';
 import { startInformer, type Handlers, type RunningInformer } from '@svclab/kube';
 import { eventRecorder, type Recorder } from './events.js';
 
-type Kind = 'pods' | 'services' | 'nodes' | 'replicasets' | 'deployments' | 'daemonsets';
+type Kind = 'pods' | 'services' | 'nodes' | 'replicasets' | 'deployments' | 'daemonsets' | 'endpoints';
 
 export class ControllerContext {
   readonly core: CoreV1Api;
@@ -43,6 +43,7 @@ export class ControllerContext {
       replicasets: ['/apis/apps/v1/replicasets', () => this.apps.listReplicaSetForAllNamespaces()],
       deployments: ['/apis/apps/v1/deployments', () => this.apps.listDeploymentForAllNamespaces()],
       daemonsets: ['/apis/apps/v1/daemonsets', () => this.apps.listDaemonSetForAllNamespaces()],
+      endpoints: ['/api/v1/endpoints', () => this.core.listEndpointsForAllNamespaces()],
     };
     // Like client-go's WaitForCacheSync: no handler runs until every cache is filled, or a
     // controller would act on a half-known world (e.g. delete Endpoints of a Service not yet listed).
@@ -72,6 +73,7 @@ export class ControllerContext {
   nodes(): V1Node[] { return this.list('nodes'); }
   replicaSets(ns?: string): V1ReplicaSet[] { return this.list('replicasets', ns); }
   daemonSets(ns?: string): V1DaemonSet[] { return this.list('daemonsets', ns); }
+  endpoints(ns: string, name: string): V1Endpoints | undefined { return this.get('endpoints', name, ns); }
   service(ns: string, name: string): V1Service | undefined { return this.get('services', name, ns); }
   replicaSet(ns: string, name: string): V1ReplicaSet | undefined { return this.get('replicasets', name, ns); }
   deployment(ns: string, name: string): V1Deployment | undefined { return this.get('deployments', name, ns); }

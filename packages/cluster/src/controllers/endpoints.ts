@@ -28,8 +28,9 @@ export function startEndpointsController(ctx: ControllerContext): WorkQueue {
       const subset: V1EndpointSubset = subsets.get(k) ?? { ports: ports.map((p) => (p.name ? p : { port: p.port, protocol: p.protocol })) };
       subsets.set(k, subset);
       const addr: V1EndpointAddress = { ip: b.ip, nodeName: b.pod.spec!.nodeName, targetRef: { kind: 'Pod', namespace, name: b.pod.metadata!.name, uid: b.pod.metadata!.uid } };
-      if (b.ready) (subset.addresses ??= []).push(addr);
-      else if (!b.terminating || svc.spec!.publishNotReadyAddresses) (subset.notReadyAddresses ??= []).push(addr);
+      // publishNotReadyAddresses: every pod with an IP is listed as ready, as upstream does
+      if (b.ready || svc.spec!.publishNotReadyAddresses) (subset.addresses ??= []).push(addr);
+      else if (!b.terminating) (subset.notReadyAddresses ??= []).push(addr);
     }
     const body: V1Endpoints = {
       apiVersion: 'v1', kind: 'Endpoints',

@@ -36,9 +36,10 @@ export function startEndpointSliceController(ctx: ControllerContext): WorkQueue 
       const k = JSON.stringify(ports);
       const slice = want.get(k) ?? newSlice(svc, ports as V1EndpointSlice['ports']);
       want.set(k, slice);
+      const publish = !!svc.spec!.publishNotReadyAddresses;
       slice.endpoints.push({
         addresses: [b.ip],
-        conditions: { ready: b.ready, serving: b.ready || (b.terminating && b.pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')), terminating: b.terminating },
+        conditions: { ready: b.ready || publish, serving: b.ready || (b.terminating && b.pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')), terminating: b.terminating },
         nodeName: b.pod.spec!.nodeName,
         targetRef: { kind: 'Pod', namespace, name: b.pod.metadata!.name, uid: b.pod.metadata!.uid },
       });
