@@ -11,3 +11,4 @@ export type { Driver, LabCluster } from './drivers/driver.js';
 export { runChecks, type Requirement, type CheckResult } from './doctor/checks.js';
 export { doctor, ensurePrerequisites, formatChecks } from './doctor/doctor.js';
 export * from './apply.js';
+export * from './kubectl.js';

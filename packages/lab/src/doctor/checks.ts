@@ -3,7 +3,7 @@
 import { execa } from 'execa';
 import { existsSync, readFileSync } from 'node:fs';
 
-export type Requirement = 'privileges' | 'netns' | 'veth-bridge' | 'iptables' | 'nft' | 'conntrack' | 'nginx' | 'openssl' | 'curl' | 'util-linux' | 'ipvs';
+export type Requirement = 'kubectl' | 'privileges' | 'netns' | 'veth-bridge' | 'iptables' | 'nft' | 'conntrack' | 'nginx' | 'openssl' | 'curl' | 'util-linux' | 'ipvs';
 
 export interface CheckResult { id: Requirement; title: string; ok: boolean; detail: string; fix?: string; packages?: string[] }
 
@@ -48,6 +48,11 @@ const checks: Check[] = [
   { id: 'nginx', title: 'nginx', packages: ['nginx-light'], probe: async () => { const r = await run('nginx', ['-v']); return { ok: r.ok, detail: r.out }; } },
   { id: 'openssl', title: 'openssl (cluster CA)', packages: ['openssl'], probe: async () => { const r = await run('openssl', ['version']); return { ok: r.ok, detail: r.out }; } },
   { id: 'curl', title: 'curl (amsy810/tools)', packages: ['curl'], probe: async () => { const r = await run('curl', ['--version']); return { ok: r.ok, detail: r.out }; } },
+  {
+    id: 'kubectl', title: 'kubectl (the tutorials\' own commands)',
+    fix: 'install kubectl (https://kubernetes.io/docs/tasks/tools/#kubectl) so it is on the PATH',
+    probe: async () => { const r = await run('kubectl', ['version', '--client']); return { ok: r.ok, detail: r.ok ? r.out : 'kubectl is not on the PATH' }; },
+  },
   {
     id: 'ipvs', title: 'IP_VS (kube-proxy ipvs mode)',
     fix: 'load the kernel module: modprobe ip_vs ip_vs_rr ip_vs_wrr ip_vs_sh (the kernel must be built with CONFIG_IP_VS; only the ipvs labs need it)',
