@@ -21,7 +21,7 @@ export async function startApiServer(history = 10_000) {
   const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const kc = kubeConfigFrom(kubeconfigYaml({ cluster: 'test', server: url, caCert: pki.caCert, token: 't0ken' }));
   return {
-    kc, url, caCert: pki.caCert,
+    kc, url, caCert: pki.caCert, registry,
     async close() { server.closeAllConnections(); server.close(); await rm(dir, { recursive: true, force: true }); },
   };
 }

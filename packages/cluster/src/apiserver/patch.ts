@@ -34,6 +34,9 @@ function parent(doc: Json, path: string): [Record<string, Json> | Json[], string
 export function jsonPatch(doc: Json, ops: Op[]): Json {
   const root = { doc: structuredClone(doc) };
   for (const op of ops) {
+    if (!op || typeof op !== 'object' || typeof op.op !== 'string' || typeof op.path !== 'string' || (op.path && !op.path.startsWith('/'))) {
+      throw badRequest(`invalid JSON patch operation: ${JSON.stringify(op)?.slice(0, 200)}`);
+    }
     const path = '/doc' + op.path;
     const [p, key] = parent(root, path);
     const get = () => (Array.isArray(p) ? p[key === '-' ? p.length - 1 : Number(key)] : (p as Record<string, Json>)[key]);

@@ -5,6 +5,7 @@ import { ApiError, badRequest, invalid } from './errors.js';
 import { applyDefaults } from './defaults.js';
 import { jsonPatch, mergePatch } from './patch.js';
 import { ServiceAllocator, type Pending } from './service-alloc.js';
+import { checkShape } from './shape.js';
 import { strategicMergePatch } from './strategic.js';
 import { findResource, groupVersion, resourceTypes, type ResourceType } from './resources.js';
 import type { Store } from './store.js';
@@ -49,7 +50,8 @@ export class Registry {
   }
 
   create(t: ResourceType, ns: string | undefined, body: KubeObject, opts: WriteOptions = {}): KubeObject {
-    if (!body?.metadata) body = { ...(body ?? {}), metadata: {} };
+    checkShape(t, body);
+    if (!body.metadata) body = { ...body, metadata: {} };
     const meta = body.metadata;
     if (t.namespaced) {
       if (meta.namespace && ns && meta.namespace !== ns) {
@@ -82,10 +84,12 @@ export class Registry {
     }
     let next: Obj;
     if (sub === 'status') {
+      checkShape(t, body);
       next = { ...cur, status: (body as Obj).status, metadata: { ...cur.metadata, resourceVersion: body.metadata?.resourceVersion } };
     } else if (sub) {
       throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
     } else {
+      checkShape(t, body);
       next = structuredClone(body) as Obj;
       next.metadata = { ...next.metadata, name, namespace: cur.metadata.namespace };
       this.stamp(t, next as KubeObject);
@@ -123,7 +127,9 @@ export class Registry {
       throw new ApiError(415, 'UnsupportedMediaType',
         `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`);
     }
+    checkShape(t, next);
     const obj = next as KubeObject;
+    obj.metadata ??= {};
     obj.metadata.resourceVersion ||= cur.metadata.resourceVersion;
     return this.update(t, ns, name, obj, sub, opts);
   }

@@ -7,7 +7,7 @@ import { ApiError, badRequest } from './errors.js';
 import type { KubeletDirectory } from './kubelet.js';
 import type { Registry } from './registry.js';
 import { openapiDoc, openapiIndex } from './openapi.js';
-import { decodeProtobufBody } from './protobuf/decode.js';
+import { readBody } from './body.js';
 import { isStreamPath, streamUpgradeHandler } from './streams.js';
 import { findResource, groupVersion, type ResourceType } from './resources.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
@@ -57,17 +57,6 @@ function includeObject(q: URLSearchParams): IncludeObject {
   return v === 'None' || v === 'Object' ? v : 'Metadata';
 }
 
-async function readBody(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  const body = Buffer.concat(chunks);
-  if ((req.headers['content-type'] ?? '').startsWith('application/vnd.kubernetes.protobuf')) return decodeProtobufBody(body);
-  const text = body.toString('utf8');
-  if (!text) return undefined;
-  try { return JSON.parse(text); } catch (e) {
-    throw badRequest(`the object provided is unrecognized (must be of type JSON): ${(e as Error).message}`);
-  }
-}
 
 const TABLE_CONTENT_TYPE = 'application/json;as=Table;v=v1;g=meta.k8s.io';
 
@@ -217,6 +206,7 @@ export function createApiServer(opts: ApiServerOptions): Server {
   const server = createServer({ key: opts.tls.key, cert: opts.tls.cert }, (req, res) => {
     handle(req, res).catch((e: unknown) => {
       const err = e instanceof ApiError ? e : new ApiError(500, 'InternalError', `Internal error occurred: ${(e as Error).message}`);
+      if (!(e instanceof ApiError)) process.stderr.write(`apiserver: internal error on ${req.method} ${req.url}: ${(e as Error).stack?.split('\n').slice(0, 3).join(' | ')}\n`);
       if (res.headersSent) { res.end(); return; }
       send(res, err.code, err.toStatus());
     });
