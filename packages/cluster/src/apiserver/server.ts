@@ -58,6 +58,9 @@ function includeObject(q: URLSearchParams): IncludeObject {
 }
 
 
+/** Serialised watch events, shared by the watchers of one event and dropped with it. */
+const eventText = new WeakMap<StoredEvent, Partial<Record<WatchEventType, string>>>();
+
 const TABLE_CONTENT_TYPE = 'application/json;as=Table;v=v1;g=meta.k8s.io';
 
 function send(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
@@ -91,6 +94,13 @@ export function createApiServer(opts: ApiServerOptions): Server {
     const wrap = (type: string, object: unknown) => table && type !== 'ERROR' && type !== 'BOOKMARK'
       ? toTable(t, [object as KubeObject], (object as KubeObject).metadata.resourceVersion ?? '', includeObject(q)) : object;
     const write = (type: WatchEventType | 'BOOKMARK' | 'ERROR', object: unknown) => res.write(JSON.stringify({ type, object: wrap(type, object) }) + '\n');
+    // every plain-JSON watcher of an event gets the same text: serialise it once (watch fan-out)
+    const writeEvent = (type: WatchEventType, e: StoredEvent) => {
+      if (table) return write(type, e.object);
+      let texts = eventText.get(e);
+      if (!texts) eventText.set(e, (texts = {}));
+      res.write((texts[type] ??= JSON.stringify({ type, object: e.object }) + '\n'));
+    };
     let backlog: StoredEvent[] | undefined;
     try {
       backlog = rvParam && rvParam !== '0' ? store.eventsSince(Number(rvParam)) : undefined;
@@ -104,9 +114,9 @@ export function createApiServer(opts: ApiServerOptions): Server {
       if (e.resource !== t) return;
       const now = e.type !== 'DELETED' && match(e.object);
       const before = e.type !== 'ADDED' && match(e.previous);
-      if (now && before) write('MODIFIED', e.object);
-      else if (now) write('ADDED', e.object);
-      else if (before) write('DELETED', e.object);
+      if (now && before) writeEvent('MODIFIED', e);
+      else if (now) writeEvent('ADDED', e);
+      else if (before) writeEvent('DELETED', e);
     };
     if (backlog) backlog.forEach(dispatch);
     else for (const o of store.list(t, route.ns)) if (match(o)) write('ADDED', o);

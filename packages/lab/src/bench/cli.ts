@@ -1,5 +1,6 @@
 // `pnpm bench <what>`: measurements, printed with their spread; separate from the tests.
 import { parseArgs } from 'node:util';
+import { benchApiserver } from './apiserver.js';
 import { benchCluster } from './cluster.js';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { runs: { type: 'string', default: '5' } } });
@@ -8,6 +9,7 @@ const print = (s: string) => process.stdout.write(s + '\n');
 
 const benches: Record<string, () => Promise<void>> = {
   cluster: () => benchCluster(Number(values.runs), print),
+  apiserver: () => benchApiserver(print),
 };
 
 const run = benches[what];
