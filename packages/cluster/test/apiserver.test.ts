@@ -137,6 +137,33 @@ describe('embedded apiserver', () => {
     expect(gone[0]).toEqual({ type: 'ERROR', code: 410 });
   });
 
+  it('deletes in the foreground: the owner waits under foregroundDeletion while dependents remain', async () => {
+    const owner = await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'fg-owner' } } });
+    const ref = { apiVersion: 'v1', kind: 'ConfigMap', name: 'fg-owner', uid: owner.metadata!.uid!, blockOwnerDeletion: true };
+    await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'fg-dep', ownerReferences: [ref], finalizers: ['example.com/hold'] } } });
+    await core.deleteNamespacedConfigMap({ name: 'fg-owner', namespace: 'default', propagationPolicy: 'Foreground' });
+    const deleting = await core.readNamespacedConfigMap({ name: 'fg-owner', namespace: 'default' });
+    expect(deleting.metadata!.finalizers).toContain('foregroundDeletion');
+    expect(deleting.metadata!.deletionTimestamp).toBeTruthy();
+    // the dependent is held by its own finalizer; releasing it lets both go
+    const dep = await core.readNamespacedConfigMap({ name: 'fg-dep', namespace: 'default' });
+    expect(dep.metadata!.deletionTimestamp).toBeTruthy();
+    await core.replaceNamespacedConfigMap({ name: 'fg-dep', namespace: 'default', body: { ...dep, metadata: { ...dep.metadata, finalizers: [] } } });
+    for (const name of ['fg-dep', 'fg-owner']) expect(status(await core.readNamespacedConfigMap({ name, namespace: 'default' }).catch((x) => x)).code).toBe(404);
+  });
+
+  it('terminates a namespace: Terminating while content remains, refuses new content, gone when empty', async () => {
+    await core.createNamespace({ body: { metadata: { name: 'doomed' } } });
+    await core.createNamespacedConfigMap({ namespace: 'doomed', body: { metadata: { name: 'held', finalizers: ['example.com/hold'] } } });
+    await core.deleteNamespace({ name: 'doomed' });
+    expect((await core.readNamespace({ name: 'doomed' })).status!.phase).toBe('Terminating');
+    const refused = await core.createNamespacedConfigMap({ namespace: 'doomed', body: { metadata: { name: 'late' } } }).catch((x) => x);
+    expect(status(refused)).toMatchObject({ code: 403, message: 'configmaps "late" is forbidden: unable to create new content in namespace doomed because it is being terminated' });
+    const held = await core.readNamespacedConfigMap({ name: 'held', namespace: 'doomed' });
+    await core.replaceNamespacedConfigMap({ name: 'held', namespace: 'doomed', body: { ...held, metadata: { ...held.metadata, finalizers: [] } } });
+    expect(status(await core.readNamespace({ name: 'doomed' }).catch((x) => x)).code).toBe(404);
+  });
+
   it('deletes dependents with their owner (garbage collection)', async () => {
     const owner = await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'owner' } } });
     await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'dep', ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: owner.metadata!.uid! }] } } });

@@ -141,6 +141,8 @@ export class Registry {
       throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${t.resource} "${name}": Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${cur.metadata.uid}`);
     }
     if (opts.dryRun) return cur as KubeObject;
+    if (t.kind === 'Namespace') return this.terminateNamespace(t, cur as KubeObject);
+    if (opts.propagationPolicy === 'Foreground' && this.store.dependents(cur.metadata.uid).length) return this.deleteInForeground(t, cur as KubeObject);
     // a pod running on a node terminates first: its kubelet stops it, then deletes it for good
     const grace = t.kind === 'Pod' ? this.podGrace(cur, opts.gracePeriodSeconds) : 0;
     if (grace > 0 || cur.metadata.finalizers?.length) {
@@ -161,11 +163,69 @@ export class Registry {
   }
 
   private remove(t: ResourceType, cur: KubeObject, propagation: string): KubeObject {
-    if (t.kind === 'Namespace') this.emptyNamespace(cur.metadata.name!);
     const removed = this.store.delete(t, cur.metadata.namespace, cur.metadata.name!);
     if (t.kind === 'Service') this.services.release(removed as Obj);
     this.collectDependents(removed, propagation);
+    this.settleOwners(removed);
+    if (removed.metadata.namespace) this.settleNamespace(removed.metadata.namespace);
     return removed;
+  }
+
+  private markDeleting(t: ResourceType, cur: KubeObject, finalizer?: string): KubeObject {
+    cur.metadata.deletionTimestamp ??= now();
+    cur.metadata.deletionGracePeriodSeconds ??= 0;
+    if (finalizer && !cur.metadata.finalizers?.includes(finalizer)) cur.metadata.finalizers = [...(cur.metadata.finalizers ?? []), finalizer];
+    delete cur.metadata.resourceVersion;
+    return this.store.update(t, cur);
+  }
+
+  /** Foreground propagation: the owner waits (finalizer foregroundDeletion) until its dependents are gone. */
+  private deleteInForeground(t: ResourceType, cur: KubeObject): KubeObject {
+    const marked = this.markDeleting(t, cur, 'foregroundDeletion');
+    for (const { type, object } of this.store.dependents(cur.metadata.uid!)) {
+      if (this.store.tryGet(type, object.metadata.namespace, object.metadata.name!)) this.delete(type, object.metadata.namespace, object.metadata.name!, { propagationPolicy: 'Foreground' });
+    }
+    this.settleOwner(cur.metadata.uid!);
+    return this.store.tryGet(t, cur.metadata.namespace, cur.metadata.name!) ?? marked;
+  }
+
+  private settleOwners(removed: KubeObject): void {
+    for (const ref of removed.metadata.ownerReferences ?? []) this.settleOwner(ref.uid);
+  }
+
+  /** An owner waiting in foreground deletion whose last dependent just went is deleted now. */
+  private settleOwner(uid: string): void {
+    if (this.store.dependents(uid).length) return;
+    const owner = this.store.findByUid(uid);
+    if (!owner || !owner.object.metadata.finalizers?.includes('foregroundDeletion')) return;
+    owner.object.metadata.finalizers = owner.object.metadata.finalizers.filter((f) => f !== 'foregroundDeletion');
+    delete owner.object.metadata.resourceVersion;
+    const updated = this.store.update(owner.type, owner.object);
+    if (!updated.metadata.finalizers?.length) this.remove(owner.type, updated, 'Background');
+  }
+
+  /** The namespace controller's part: Terminating, its content deleted (pods gracefully), gone once empty. */
+  private terminateNamespace(t: ResourceType, cur: KubeObject): KubeObject {
+    const ns = cur.metadata.name!;
+    if (!cur.metadata.deletionTimestamp) {
+      (cur as Obj).status = { ...((cur as Obj).status ?? {}), phase: 'Terminating' };
+      this.markDeleting(t, cur);
+      for (const type of resourceTypes.filter((r) => r.namespaced)) {
+        for (const obj of this.store.list(type, ns)) {
+          if (this.store.tryGet(type, ns, obj.metadata.name!)) this.delete(type, ns, obj.metadata.name!, { propagationPolicy: 'Background' });
+        }
+      }
+    }
+    this.settleNamespace(ns);
+    return this.store.tryGet(t, undefined, ns) ?? cur;
+  }
+
+  private settleNamespace(ns: string): void {
+    const nsType = findResource('', 'v1', 'namespaces')!;
+    const nsObj = this.store.tryGet(nsType, undefined, ns);
+    if (!nsObj?.metadata.deletionTimestamp) return;
+    if (resourceTypes.some((type) => type.namespaced && this.store.list(type, ns).length > 0)) return;
+    this.store.delete(nsType, undefined, ns);
   }
 
   /** Garbage collection: dependents go with their owner, unless the deletion orphans them. */
@@ -182,14 +242,7 @@ export class Registry {
     }
   }
 
-  private emptyNamespace(ns: string): void {
-    for (const t of resourceTypes.filter((r) => r.namespaced)) {
-      for (const obj of this.store.list(t, ns)) {
-        // the namespace goes at once, so its pods do too (their kubelets clean up what ran)
-        if (this.store.tryGet(t, ns, obj.metadata.name!)) this.delete(t, ns, obj.metadata.name!, { gracePeriodSeconds: 0 });
-      }
-    }
-  }
+
 
   /** The autoscaling/v1 Scale view of a workload (the /scale subresource). */
   getScale(t: ResourceType, ns: string | undefined, name: string): KubeObject {

@@ -47,6 +47,7 @@ export const resourceTypes: ResourceType[] = [
   rt('apps', 'v1', 'replicasets', 'ReplicaSet', true, { shortNames: ['rs'], categories: ['all'], subresources: ['status', 'scale'] }),
   rt('apps', 'v1', 'daemonsets', 'DaemonSet', true, { shortNames: ['ds'], categories: ['all'], subresources: ['status'] }),
   rt('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice', true),
+  rt('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
   rt('networking.k8s.io', 'v1', 'ingresses', 'Ingress', true, { shortNames: ['ing'], subresources: ['status'] }),
   rt('networking.k8s.io', 'v1', 'ingressclasses', 'IngressClass', false),
 ];

@@ -117,6 +117,13 @@ export class Store {
     return out;
   }
 
+  findByUid(uid: string): { type: ResourceType; object: KubeObject } | undefined {
+    for (const { type, items } of this.objects.values()) {
+      for (const obj of items.values()) if (obj.metadata.uid === uid) return { type, object: structuredClone(obj) };
+    }
+    return undefined;
+  }
+
   /** Events after `rv`, or an error when that point has left the history. */
   eventsSince(rv: number): StoredEvent[] {
     if (rv < this.oldestResumable) {

@@ -130,6 +130,7 @@ const printers: Record<string, Printer> = {
       return [i.metadata.name, i.spec?.ingressClassName ?? '<none>', shown, address, i.spec?.tls?.length ? '80, 443' : '80', created(i)];
     },
   },
+  Lease: { columns: [NAME, col('Holder'), AGE], cells: (l) => [l.metadata.name, l.spec?.holderIdentity ?? '', created(l)] },
   IngressClass: {
     columns: [NAME, col('Controller'), col('Parameters'), AGE],
     cells: (c) => {

@@ -3,7 +3,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { CoreV1Api, type KubeConfig, type V1ContainerStatus, type V1Pod, type V1PodCondition } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, type KubeConfig, type V1ContainerStatus, type V1Pod, type V1PodCondition } from '@kubernetes/client-node';
 import { startInformer, WorkQueue, type RunningInformer } from '@svclab/kube';
 import type { KubeletApi, LogOptions, StreamOptions, StreamSession } from '../apiserver/kubelet.js';
 import type { KubeObject } from '../apiserver/types.js';
@@ -56,15 +56,34 @@ export class NodeAgent implements KubeletApi {
 
   private readonly events: Recorder;
 
+  private readonly coordination: CoordinationV1Api;
+
   constructor(private readonly o: NodeAgentOptions) {
     this.core = o.kubeconfig.makeApiClient(CoreV1Api);
+    this.coordination = o.kubeconfig.makeApiClient(CoordinationV1Api);
     this.events = eventRecorder(this.core, 'kubelet', o.node.name);
   }
 
   private log(msg: string): void { process.stderr.write(`[kubelet ${this.o.node.name}] ${msg}\n`); }
 
+  private heartbeat?: NodeJS.Timeout;
+
+  /** The node's heartbeat, as kubelet's: a Lease in kube-node-lease renewed every 10 s (40 s duration). */
+  private async renewLease(): Promise<void> {
+    const name = this.o.node.name;
+    const body = { metadata: { name, namespace: 'kube-node-lease', ownerReferences: this.nodeRef }, spec: { holderIdentity: name, leaseDurationSeconds: 40, renewTime: new Date().toISOString().replace('Z', '000Z') } };
+    const cur = await this.coordination.readNamespacedLease({ name, namespace: 'kube-node-lease' }).catch(() => undefined);
+    if (!cur) await this.coordination.createNamespacedLease({ namespace: 'kube-node-lease', body: body as never }).catch(() => undefined);
+    else await this.coordination.replaceNamespacedLease({ name, namespace: 'kube-node-lease', body: { ...body, metadata: { ...body.metadata, resourceVersion: cur.metadata!.resourceVersion } } as never }).catch(() => undefined);
+  }
+
+  private nodeRef?: Array<{ apiVersion: string; kind: string; name: string; uid: string }>;
+
   async start(): Promise<void> {
-    await this.core.createNode({ body: nodeObject(this.o.node, this.o.controlPlane) });
+    const node = await this.core.createNode({ body: nodeObject(this.o.node, this.o.controlPlane) });
+    this.nodeRef = [{ apiVersion: 'v1', kind: 'Node', name: node.metadata!.name!, uid: node.metadata!.uid! }];
+    await this.renewLease();
+    this.heartbeat = setInterval(() => void this.renewLease(), 10_000);
     this.informer = await startInformer<V1Pod>(this.o.kubeconfig, {
       path: '/api/v1/pods',
       fieldSelector: `spec.nodeName=${this.o.node.name}`,
@@ -82,6 +101,7 @@ export class NodeAgent implements KubeletApi {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.heartbeat);
     await this.informer?.stop();
     await Promise.all([...this.pods.values()].map((rt) => this.teardown(rt)));
   }
