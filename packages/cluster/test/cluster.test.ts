@@ -129,6 +129,23 @@ describe('embedded cluster', () => {
     expect((await kubectl('delete', 'namespace', 'test')).stdout).toBe('namespace "test" deleted');
   });
 
+  it('serves server-side apply: creates, records managed fields, reports conflicts, forces, drops fields no longer applied', async () => {
+    const kubectl = (args: string[], input?: string) => execa(kubectlBinary('1.32'), ['--kubeconfig', kubeconfig, ...args], { input, reject: false });
+    const cm = (data: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\n  labels:\n    team: a\ndata:\n${data}`;
+    expect((await kubectl(['apply', '--server-side', '-f', '-'], cm('  a: "1"\n  b: "2"\n'))).stdout).toBe('configmap/ssa serverside-applied');
+    const created = await core.readNamespacedConfigMap({ name: 'ssa', namespace: 'default' });
+    expect(created.metadata!.managedFields?.find((m) => m.operation === 'Apply')?.manager).toBe('kubectl');
+    // another manager changes a: applying a different value for a now conflicts
+    await kubectl(['patch', 'configmap', 'ssa', '--type', 'merge', '-p', '{"data":{"a":"9"}}', '--field-manager', 'other']);
+    const conflict = await kubectl(['apply', '--server-side', '-f', '-'], cm('  a: "1"\n'));
+    expect(conflict.exitCode).toBe(1);
+    expect(conflict.stderr).toContain('Apply failed with 1 conflict: conflict with "other" using v1: .data.a');
+    expect((await kubectl(['apply', '--server-side', '--force-conflicts', '-f', '-'], cm('  a: "1"\n'))).exitCode).toBe(0);
+    // b was applied before and is not any more: it is removed; a is the applier's again
+    expect((await core.readNamespacedConfigMap({ name: 'ssa', namespace: 'default' })).data).toEqual({ a: '1' });
+    await core.deleteNamespacedConfigMap({ name: 'ssa', namespace: 'default' });
+  });
+
   it('prints tutorial 001\'s NodePort errors through kubectl exactly', async () => {
     const svc = (name: string, nodePort: number) => `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\nspec:\n  type: NodePort\n  ports:\n  - name: "http-port"\n    protocol: "TCP"\n    port: 8080\n    targetPort: 80\n    nodePort: ${nodePort}\n  selector:\n    app: sample-app\n`;
     const apply = (yaml: string) => execa(kubectlBinary('1.32'), ['--kubeconfig', kubeconfig, 'apply', '-f', '-'], { input: yaml, reject: false });

@@ -9,8 +9,7 @@ type Doc = Record<string, unknown>;
 
 const param = (name: string, where = 'query') => ({ name, in: where, ...(where === 'path' ? { required: true } : {}), schema: { type: where === 'query' && name === 'watch' ? 'boolean' : 'string' }, uniqueItems: true });
 const WRITE_PARAMS = ['dryRun', 'fieldManager', 'fieldValidation', 'pretty'].map((n) => param(n));
-// (server-side apply, application/apply-patch+yaml, is not served yet)
-const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
+const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
 
 function prefix(t: ResourceType): string {
   return t.group ? `/apis/${t.group}/${t.version}` : `/api/${t.version}`;

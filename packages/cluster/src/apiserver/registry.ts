@@ -6,6 +6,7 @@ import { applyDefaults } from './defaults.js';
 import { jsonPatch, mergePatch } from './patch.js';
 import { ServiceAllocator, type Pending } from './service-alloc.js';
 import { checkShape } from './shape.js';
+import { applyEntry, mergeApplied, recordWrite } from './apply.js';
 import { strategicMergePatch } from './strategic.js';
 import { findResource, groupVersion, resourceTypes, type ResourceType } from './resources.js';
 import type { Store } from './store.js';
@@ -17,7 +18,11 @@ type Obj = Record<string, any>;
 const NAME_SUFFIX = 'bcdfghjklmnpqrstvwxz2456789';
 export const randomSuffix = (n = 5) => Array.from({ length: n }, () => NAME_SUFFIX[Math.floor(Math.random() * NAME_SUFFIX.length)]).join('');
 
-export interface WriteOptions { dryRun?: boolean }
+export interface WriteOptions {
+  dryRun?: boolean;
+  /** the field manager of this write (fieldManager, or the client's name from its User-Agent) */
+  manager?: string;
+}
 
 export interface DeleteOptions extends WriteOptions {
   propagationPolicy?: string;
@@ -66,6 +71,7 @@ export class Registry {
     applyDefaults(t.kind, body);
     if ((body as Obj).spec && t.kind !== 'Pod') meta.generation = 1;
     validate(t, body);
+    if (opts.manager && !meta.managedFields) meta.managedFields = recordWrite(t, undefined, body, opts.manager, 'Update');
     const pending = t.kind === 'Service' ? this.services.create(body as Obj) : undefined;
     if (opts.dryRun) { pending?.rollback(); return body; }
     try {
@@ -76,7 +82,7 @@ export class Registry {
     }
   }
 
-  update(t: ResourceType, ns: string | undefined, name: string, body: KubeObject, sub?: string, opts: WriteOptions = {}): KubeObject {
+  update(t: ResourceType, ns: string | undefined, name: string, body: KubeObject, sub?: string, opts: WriteOptions & { applied?: boolean } = {}): KubeObject {
     const cur = this.store.get(t, ns, name) as Obj;
     let pending: Pending | undefined;
     if (body?.metadata?.name && body.metadata.name !== name) {
@@ -97,6 +103,8 @@ export class Registry {
       applyDefaults(t.kind, next as KubeObject);
       validate(t, next as KubeObject);
       pending = t.kind === 'Service' ? this.services.update(next, cur) : undefined;
+      // ownership: an apply brings its own managedFields; any other write takes the fields it changed
+      if (!opts.applied) next.metadata.managedFields = opts.manager ? recordWrite(t, cur as KubeObject, next as KubeObject, opts.manager, 'Update') : cur.metadata.managedFields;
       if (cur.metadata.generation !== undefined) {
         next.metadata.generation = canonicalJson(next.spec) === canonicalJson(cur.spec) ? cur.metadata.generation : cur.metadata.generation + 1;
       }
@@ -243,6 +251,31 @@ export class Registry {
   }
 
 
+
+  /** Server-side apply: creates the object when absent, else merges the applied configuration, drops the
+   * fields this manager applied before and no longer does, and refuses to take fields other managers own
+   * with other values unless forced. Returns the object and whether it was created. */
+  apply(t: ResourceType, ns: string | undefined, name: string, config: unknown, opts: WriteOptions & { force?: boolean }): { object: KubeObject; created: boolean } {
+    checkShape(t, config);
+    const cfg = config as Obj;
+    const manager = opts.manager;
+    if (!manager) throw badRequest('fieldManager is required for apply requests');
+    if (cfg.metadata?.name && cfg.metadata.name !== name) throw badRequest(`the name of the object (${cfg.metadata.name}) does not match the name on the URL (${name})`);
+    const cur = this.store.tryGet(t, ns, name) as Obj | undefined;
+    const entry = applyEntry(t, cfg, manager);
+    if (!cur) {
+      const obj = { ...cfg, metadata: { ...(cfg.metadata ?? {}), name, managedFields: [entry] } } as KubeObject;
+      return { object: this.create(t, ns, obj, { ...opts, manager: undefined }), created: true };
+    }
+    const { merged, conflicts } = mergeApplied(t, cur as KubeObject, cfg, manager, entry, !!opts.force);
+    if (conflicts.length) {
+      const list = conflicts.map((c) => `conflict with "${c.manager}" using ${c.apiVersion}: ${c.field}`);
+      throw new ApiError(409, 'Conflict', `Apply failed with ${conflicts.length} conflict${conflicts.length > 1 ? 's' : ''}: ${list.join('\n')}`,
+        { causes: conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with "${c.manager}" using ${c.apiVersion}`, field: c.field })) });
+    }
+    merged.metadata.resourceVersion = cur.metadata.resourceVersion;
+    return { object: this.update(t, ns, name, merged as KubeObject, undefined, { ...opts, applied: true }), created: false };
+  }
 
   /** The autoscaling/v1 Scale view of a workload (the /scale subresource). */
   getScale(t: ResourceType, ns: string | undefined, name: string): KubeObject {

@@ -76,8 +76,8 @@ export function createApiServer(opts: ApiServerOptions): Server {
   const listObject = (t: ResourceType, route: Route, q: URLSearchParams) => {
     const labels = parseLabelSelector(q.get('labelSelector') ?? undefined);
     const fields = parseFieldSelector(q.get('fieldSelector') ?? undefined);
-    const items = store.list(t, route.ns).filter((o) => labels(o.metadata.labels ?? {}) && fields(o));
-    for (const i of items) { delete i.apiVersion; delete i.kind; }
+    // list items carry no apiVersion/kind (as upstream's); shallow copies leave the stored objects alone
+    const items = store.list(t, route.ns, true).filter((o) => labels(o.metadata.labels ?? {}) && fields(o)).map(({ apiVersion: _a, kind: _k, ...rest }) => rest as KubeObject);
     return { kind: `${t.kind}List`, apiVersion: groupVersion(t), metadata: { resourceVersion: String(store.resourceVersion) }, items };
   };
 
@@ -119,7 +119,7 @@ export function createApiServer(opts: ApiServerOptions): Server {
       else if (before) writeEvent('DELETED', e);
     };
     if (backlog) backlog.forEach(dispatch);
-    else for (const o of store.list(t, route.ns)) if (match(o)) write('ADDED', o);
+    else for (const o of store.list(t, route.ns, true)) if (match(o)) write('ADDED', o);
     const stop = store.watch(dispatch);
     const timers: NodeJS.Timeout[] = [];
     if (q.get('allowWatchBookmarks') === 'true') {
@@ -137,6 +137,8 @@ export function createApiServer(opts: ApiServerOptions): Server {
     const { type: t, ns, name, sub } = route;
     const method = req.method ?? 'GET';
     const dryRun = q.getAll('dryRun').includes('All');
+    // the field manager: as given, else the client's program name from its User-Agent (as upstream)
+    const manager = q.get('fieldManager') ?? (String(req.headers['user-agent'] ?? '').split('/')[0]!.trim() || 'unknown');
     if (method === 'GET') {
       if (q.get('watch') === 'true' || q.get('watch') === '1') return watch(req, res, t, route, q);
       if (sub === 'log') return serveLog(res, route, q);
@@ -153,16 +155,21 @@ export function createApiServer(opts: ApiServerOptions): Server {
       const body = (await readBody(req)) as KubeObject;
       if (name && sub === 'binding' && t.kind === 'Pod') return send(res, 201, registry.bind(ns!, name, body as Record<string, unknown>));
       if (name) throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
-      return send(res, 201, registry.create(t, ns, body, { dryRun }));
+      return send(res, 201, registry.create(t, ns, body, { dryRun, manager }));
     }
     if (!name) throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
     if (sub === 'scale' && t.subresources.includes('scale')) {
-      if (method === 'PUT') return send(res, 200, registry.updateScale(t, ns, name, (await readBody(req)) as Record<string, unknown>, { dryRun }));
-      if (method === 'PATCH') return send(res, 200, registry.patchScale(t, ns, name, req.headers['content-type'] ?? '', await readBody(req), { dryRun }));
+      if (method === 'PUT') return send(res, 200, registry.updateScale(t, ns, name, (await readBody(req)) as Record<string, unknown>, { dryRun, manager }));
+      if (method === 'PATCH') return send(res, 200, registry.patchScale(t, ns, name, req.headers['content-type'] ?? '', await readBody(req), { dryRun, manager }));
     }
-    if (method === 'PUT') return send(res, 200, registry.update(t, ns, name, (await readBody(req)) as KubeObject, sub, { dryRun }));
+    if (method === 'PUT') return send(res, 200, registry.update(t, ns, name, (await readBody(req)) as KubeObject, sub, { dryRun, manager: sub ? undefined : manager }));
     if (method === 'PATCH') {
-      return send(res, 200, registry.patch(t, ns, name, req.headers['content-type'] ?? '', await readBody(req), sub, { dryRun }));
+      const type = req.headers['content-type'] ?? '';
+      if (type.startsWith('application/apply-patch+yaml') && !sub) {
+        const r = registry.apply(t, ns, name, await readBody(req), { dryRun, manager: q.get('fieldManager') ?? undefined, force: q.get('force') === 'true' });
+        return send(res, r.created ? 201 : 200, r.object);
+      }
+      return send(res, 200, registry.patch(t, ns, name, type, await readBody(req), sub, { dryRun, manager: sub ? undefined : manager }));
     }
     if (method === 'DELETE') {
       const body = (await readBody(req)) as { propagationPolicy?: string; gracePeriodSeconds?: number; preconditions?: { uid?: string } } | undefined;

@@ -53,10 +53,14 @@ export class Store {
     return obj && structuredClone(obj);
   }
 
-  list(t: ResourceType, ns?: string): KubeObject[] {
+  /**
+   * Objects of a type, sorted by namespace and name. Copies unless `shared`: shared objects are the
+   * stored ones, for read-only uses (serialising a list), which must not change them.
+   */
+  list(t: ResourceType, ns?: string, shared = false): KubeObject[] {
     const out: KubeObject[] = [];
     for (const obj of this.bucket(t).values()) {
-      if (!ns || obj.metadata.namespace === ns) out.push(structuredClone(obj));
+      if (!ns || obj.metadata.namespace === ns) out.push(shared ? obj : structuredClone(obj));
     }
     return out.sort((a, b) => this.key(a.metadata.namespace, a.metadata.name!).localeCompare(this.key(b.metadata.namespace, b.metadata.name!)));
   }
@@ -97,7 +101,8 @@ export class Store {
     const k = this.key(obj.metadata.namespace, obj.metadata.name!);
     if (type === 'DELETED') b.delete(k);
     else b.set(k, obj);
-    const event: StoredEvent = { rv, type, resource: t, object: structuredClone(obj), previous };
+    // committed objects are never changed in place (writes store new objects), so the history shares them
+    const event: StoredEvent = { rv, type, resource: t, object: obj, previous };
     this.history.push(event);
     if (this.history.length > this.history_) this.history.shift();
     for (const w of this.watchers) {

@@ -7,8 +7,8 @@ import { ApiError } from './errors.js';
 type Json = unknown;
 type J = Record<string, Json>;
 
-interface ListSchema { list: true; key?: string; primitiveMerge?: boolean; item?: Schema }
-interface Schema { [field: string]: Schema | ListSchema }
+export interface ListSchema { list: true; key?: string; primitiveMerge?: boolean; item?: Schema }
+export interface Schema { [field: string]: Schema | ListSchema }
 
 const byKey = (key: string, item?: Schema): ListSchema => ({ list: true, key, item });
 const META: Schema = { finalizers: { list: true, primitiveMerge: true }, ownerReferences: byKey('uid') };
@@ -28,12 +28,17 @@ const SCHEMAS: Record<string, Schema> = {
   Namespace: { metadata: META, status: CONDITIONS },
 };
 
+/** The merge schema of a kind (list keys), shared with server-side apply's field ownership. */
+export function schemaFor(kind: string): Schema {
+  return SCHEMAS[kind] ?? { metadata: META };
+}
+
 const isObj = (v: Json): v is J => v !== null && typeof v === 'object' && !Array.isArray(v);
-const isList = (s: Schema | ListSchema | undefined): s is ListSchema => !!s && (s as ListSchema).list === true;
+export const isList = (s: Schema | ListSchema | undefined): s is ListSchema => !!s && (s as ListSchema).list === true;
 
 export function strategicMergePatch(kind: string, original: Json, patch: Json): Json {
   if (!isObj(patch)) throw new ApiError(400, 'BadRequest', 'the strategic merge patch must be a JSON object');
-  return mergeMap(isObj(original) ? original : {}, patch, SCHEMAS[kind] ?? { metadata: META });
+  return mergeMap(isObj(original) ? original : {}, patch, schemaFor(kind));
 }
 
 function mergeMap(original: J, patch: J, schema: Schema): J | undefined {
