@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, DiscoveryV1Api, type V1Pod } from '@kubernetes/client-node';
-import { loadKubeConfig } from '@svclab/kube';
+import { loadKubeConfig, resolveModule } from '@svclab/kube';
+import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { up } from '../../lab/src/drivers/embedded.js';
@@ -81,27 +82,30 @@ describe('embedded cluster', () => {
     });
   }
 
-  it('takes the tutorials\' manifests through kubectl apply / create -f / label / annotate / patch, with default validation', async () => {
-    const kubectl = (...args: string[]) => execa(kubectlBinary('1.32'), ['--kubeconfig', kubeconfig, ...args], { reject: false });
-    const manifest = new URL('../../../labs/clusterip/manifests/sample-clusterip.yaml', import.meta.url).pathname;
-    expect((await kubectl('apply', '-f', manifest)).stdout).toBe('service/sample-clusterip created');
-    expect((await kubectl('apply', '-f', manifest)).stdout).toBe('service/sample-clusterip unchanged');
-    // a changed manifest goes as a strategic merge patch: ports merge by port, the old one is deleted
-    const changed = join(mkdtempSync(join(tmpdir(), 'svclab-')), 'svc.yaml');
-    writeFileSync(changed, readFileSync(manifest, 'utf8').replace('port: 8080', 'port: 8081'));
-    expect((await kubectl('apply', '-f', changed)).stdout).toBe('service/sample-clusterip configured');
-    expect((await kubectl('label', 'svc', 'sample-clusterip', 'tier=fe')).stdout).toBe('service/sample-clusterip labeled');
-    expect((await kubectl('annotate', 'svc', 'sample-clusterip', 'note=hi')).stdout).toBe('service/sample-clusterip annotated');
-    expect((await kubectl('patch', 'svc', 'sample-clusterip', '-p', '{"spec":{"ports":[{"port":8081,"targetPort":81}]}}')).stdout).toBe('service/sample-clusterip patched');
-    const svc = await core.readNamespacedService({ name: 'sample-clusterip', namespace: 'default' });
-    expect(svc.spec!.ports).toEqual([{ name: 'http-port', port: 8081, protocol: 'TCP', targetPort: 81 }]);
-    expect([svc.metadata!.labels, svc.metadata!.annotations?.note]).toEqual([{ tier: 'fe' }, 'hi']);
-    const again = await kubectl('create', '-f', manifest);
-    expect(again.exitCode).toBe(1);
-    expect(again.stderr).toContain('Error from server (AlreadyExists): error when creating');
-    expect(again.stderr).toContain('services "sample-clusterip" already exists');
-    expect((await kubectl('delete', '-f', manifest)).stdout).toBe('service "sample-clusterip" deleted');
-  });
+  for (const version of ['1.32', '1.29']) {
+    it(`kubectl ${version}: takes the tutorials' manifests through kubectl apply / create -f / label / annotate / patch, with default validation`, async () => {
+      const kubectl = (...args: string[]) => execa(kubectlBinary(version), ['--kubeconfig', kubeconfig, ...args], { reject: false });
+      const manifest = new URL('../../../labs/clusterip/manifests/sample-clusterip.yaml', import.meta.url).pathname;
+      expect((await kubectl('apply', '-f', manifest)).stdout).toBe('service/sample-clusterip created');
+      expect((await kubectl('apply', '-f', manifest)).stdout).toBe('service/sample-clusterip unchanged');
+      // a changed manifest goes as a strategic merge patch: ports merge by port, the old one is deleted
+      const changed = join(mkdtempSync(join(tmpdir(), 'svclab-')), 'svc.yaml');
+      writeFileSync(changed, readFileSync(manifest, 'utf8').replace('port: 8080', 'port: 8081'));
+      expect((await kubectl('apply', '-f', changed)).stdout).toBe('service/sample-clusterip configured');
+      expect((await kubectl('label', 'svc', 'sample-clusterip', 'tier=fe')).stdout).toBe('service/sample-clusterip labeled');
+      expect((await kubectl('annotate', 'svc', 'sample-clusterip', 'note=hi')).stdout).toBe('service/sample-clusterip annotated');
+      expect((await kubectl('patch', 'svc', 'sample-clusterip', '-p', '{"spec":{"ports":[{"port":8081,"targetPort":81}]}}')).stdout).toBe('service/sample-clusterip patched');
+      const svc = await core.readNamespacedService({ name: 'sample-clusterip', namespace: 'default' });
+      expect(svc.spec!.ports).toEqual([{ name: 'http-port', port: 8081, protocol: 'TCP', targetPort: 81 }]);
+      expect([svc.metadata!.labels, svc.metadata!.annotations?.note]).toEqual([{ tier: 'fe' }, 'hi']);
+      const again = await kubectl('create', '-f', manifest);
+      expect(again.exitCode).toBe(1);
+      expect(again.stderr).toContain('Error from server (AlreadyExists): error when creating');
+      expect(again.stderr).toContain('services "sample-clusterip" already exists');
+      expect((await kubectl('delete', '-f', manifest)).stdout).toBe('service "sample-clusterip" deleted');
+    });
+  }
+
 
   it('gives each pod its own UTS namespace: hostname is the pod name', async () => {
     const pod = await runPod('whoami', 'amsy810/tools:v2.0', ['hostname']);
@@ -110,24 +114,27 @@ describe('embedded cluster', () => {
     expect(pod.status!.podIP).toMatch(/^10\.244\.[12]\.\d+$/);
   });
 
-  it('takes kubectl 1.32\'s protobuf creates (namespace, deployment, configmap, secret tls, service) and expose', async () => {
-    const kubectl = (...args: string[]) => execa(kubectlBinary('1.32'), ['--kubeconfig', kubeconfig, ...args]);
-    const dir = mkdtempSync(join(tmpdir(), 'svclab-tls-'));
-    await execa('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'tls.key'), '-out', join(dir, 'tls.crt'), '-days', '1', '-subj', '/CN=*.devops.cn']);
-    expect((await kubectl('create', 'namespace', 'test')).stdout).toBe('namespace/test created');
-    expect((await kubectl('create', 'deployment', 'nginx', '--image=amsy810/echo-nginx:v2.0', '--replicas=2', '-n', 'test')).stdout).toBe('deployment.apps/nginx created');
-    expect((await kubectl('create', 'configmap', 'c1', '--from-literal=a=b', '-n', 'test')).stdout).toBe('configmap/c1 created');
-    expect((await kubectl('create', 'secret', 'tls', 'tls-secret', `--cert=${join(dir, 'tls.crt')}`, `--key=${join(dir, 'tls.key')}`, '-n', 'test')).stdout).toBe('secret/tls-secret created');
-    expect((await kubectl('create', 'service', 'nodeport', 'np', '--tcp=80:80', '--node-port=30111', '-n', 'test')).stdout).toBe('service/np created');
-    expect((await kubectl('expose', 'deployment', 'nginx', '--name=svc-nginx', '--type=ClusterIP', '--port=80', '--target-port=80', '-n', 'test')).stdout).toBe('service/svc-nginx exposed');
-    expect((await kubectl('rollout', 'status', 'deployment/nginx', '-n', 'test', '--timeout=30s')).stdout).toContain('successfully rolled out');
-    const secret = await core.readNamespacedSecret({ name: 'tls-secret', namespace: 'test' });
-    expect(secret.type).toBe('kubernetes.io/tls');
-    expect(Buffer.from(secret.data!['tls.crt']!, 'base64').toString()).toBe(readFileSync(join(dir, 'tls.crt'), 'utf8'));
-    expect((await core.readNamespacedConfigMap({ name: 'c1', namespace: 'test' })).data).toEqual({ a: 'b' });
-    expect((await core.readNamespacedService({ name: 'np', namespace: 'test' })).spec!.ports![0]!.nodePort).toBe(30111);
-    expect((await kubectl('delete', 'namespace', 'test')).stdout).toBe('namespace "test" deleted');
-  });
+  for (const version of ['1.32', '1.29']) {
+    it(`kubectl ${version}: create namespace|deployment|configmap|secret tls|service (protobuf bodies from 1.32 on) and expose`, async () => {
+      const kubectl = (...args: string[]) => execa(kubectlBinary(version), ['--kubeconfig', kubeconfig, ...args]);
+      const dir = mkdtempSync(join(tmpdir(), 'svclab-tls-'));
+      await execa('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'tls.key'), '-out', join(dir, 'tls.crt'), '-days', '1', '-subj', '/CN=*.devops.cn']);
+      expect((await kubectl('create', 'namespace', 'test')).stdout).toBe('namespace/test created');
+      expect((await kubectl('create', 'deployment', 'nginx', '--image=amsy810/echo-nginx:v2.0', '--replicas=2', '-n', 'test')).stdout).toBe('deployment.apps/nginx created');
+      expect((await kubectl('create', 'configmap', 'c1', '--from-literal=a=b', '-n', 'test')).stdout).toBe('configmap/c1 created');
+      expect((await kubectl('create', 'secret', 'tls', 'tls-secret', `--cert=${join(dir, 'tls.crt')}`, `--key=${join(dir, 'tls.key')}`, '-n', 'test')).stdout).toBe('secret/tls-secret created');
+      expect((await kubectl('create', 'service', 'nodeport', 'np', '--tcp=80:80', '--node-port=30111', '-n', 'test')).stdout).toBe('service/np created');
+      expect((await kubectl('expose', 'deployment', 'nginx', '--name=svc-nginx', '--type=ClusterIP', '--port=80', '--target-port=80', '-n', 'test')).stdout).toBe('service/svc-nginx exposed');
+      expect((await kubectl('rollout', 'status', 'deployment/nginx', '-n', 'test', '--timeout=30s')).stdout).toContain('successfully rolled out');
+      const secret = await core.readNamespacedSecret({ name: 'tls-secret', namespace: 'test' });
+      expect(secret.type).toBe('kubernetes.io/tls');
+      expect(Buffer.from(secret.data!['tls.crt']!, 'base64').toString()).toBe(readFileSync(join(dir, 'tls.crt'), 'utf8'));
+      expect((await core.readNamespacedConfigMap({ name: 'c1', namespace: 'test' })).data).toEqual({ a: 'b' });
+      expect((await core.readNamespacedService({ name: 'np', namespace: 'test' })).spec!.ports![0]!.nodePort).toBe(30111);
+      expect((await kubectl('delete', 'namespace', 'test')).stdout).toBe('namespace "test" deleted');
+    });
+  }
+
 
   it('serves server-side apply: creates, records managed fields, reports conflicts, forces, drops fields no longer applied', async () => {
     const kubectl = (args: string[], input?: string) => execa(kubectlBinary('1.32'), ['--kubeconfig', kubeconfig, ...args], { input, reject: false });
@@ -146,37 +153,50 @@ describe('embedded cluster', () => {
     await core.deleteNamespacedConfigMap({ name: 'ssa', namespace: 'default' });
   });
 
-  it('prints tutorial 001\'s NodePort errors through kubectl exactly', async () => {
-    const svc = (name: string, nodePort: number) => `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\nspec:\n  type: NodePort\n  ports:\n  - name: "http-port"\n    protocol: "TCP"\n    port: 8080\n    targetPort: 80\n    nodePort: ${nodePort}\n  selector:\n    app: sample-app\n`;
-    const apply = (yaml: string) => execa(kubectlBinary('1.32'), ['--kubeconfig', kubeconfig, 'apply', '-f', '-'], { input: yaml, reject: false });
-    expect((await apply(svc('sample-nodeport', 30080))).stdout).toBe('service/sample-nodeport created');
-    expect((await apply(svc('sample-nodeport-fail', 8888))).stderr).toBe('The Service "sample-nodeport-fail" is invalid: spec.ports[0].nodePort: Invalid value: 8888: provided port is not in the valid range. The range of valid ports is 30000-32767');
-    expect((await apply(svc('sample-nodeport-fail2', 30080))).stderr).toBe('The Service "sample-nodeport-fail2" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated');
-    await core.deleteNamespacedService({ name: 'sample-nodeport', namespace: 'default' });
-  });
+  for (const version of ['1.32', '1.29']) {
+    it(`kubectl ${version}: prints tutorial 001's NodePort errors through kubectl exactly`, async () => {
+      const svc = (name: string, nodePort: number) => `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\nspec:\n  type: NodePort\n  ports:\n  - name: "http-port"\n    protocol: "TCP"\n    port: 8080\n    targetPort: 80\n    nodePort: ${nodePort}\n  selector:\n    app: sample-app\n`;
+      const apply = (yaml: string) => execa(kubectlBinary(version), ['--kubeconfig', kubeconfig, 'apply', '-f', '-'], { input: yaml, reject: false });
+      expect((await apply(svc('sample-nodeport', 30080))).stdout).toBe('service/sample-nodeport created');
+      expect((await apply(svc('sample-nodeport-fail', 8888))).stderr).toBe('The Service "sample-nodeport-fail" is invalid: spec.ports[0].nodePort: Invalid value: 8888: provided port is not in the valid range. The range of valid ports is 30000-32767');
+      expect((await apply(svc('sample-nodeport-fail2', 30080))).stderr).toBe('The Service "sample-nodeport-fail2" is invalid: spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated');
+      await core.deleteNamespacedService({ name: 'sample-nodeport', namespace: 'default' });
+    });
+  }
 
-  it('serves kubectl exec (WebSocket v5: stdout, stderr, stdin, exit codes) and kubectl run --rm -i (attach)', async () => {
-    const kubectl = (args: string[], input?: string) => execa(kubectlBinary('1.32'), ['--kubeconfig', kubeconfig, ...args], { reject: false, input });
-    const run = await kubectl(['run', 'attached', '--image=amsy810/tools:v2.0', '--restart=Never', '--rm', '-i', '--command', '--',
-      'sh', '-c', 'sleep 0.5; read line; echo "got: $line"; hostname; echo oops >&2; exit 4'], 'typed\n');
-    expect(run.stdout.split('\n').slice(0, 2)).toEqual(['got: typed', 'attached']);
-    expect(run.stdout).toContain('pod "attached" deleted');
-    expect(run.stderr).toContain('oops');
-    expect(run.stderr).toContain('pod default/attached terminated (Error)');
-    expect(run.exitCode).toBe(4);
 
-    await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'shell' }, spec: { containers: [{ name: 'shell', image: 'amsy810/tools:v2.0' }] } } });
-    await waitFor('pod shell running', async () => (await core.readNamespacedPod({ name: 'shell', namespace: 'default' })).status?.phase === 'Running');
-    const ok = await kubectl(['exec', 'shell', '--', 'sh', '-c', 'hostname; echo to-stderr >&2']);
-    expect([ok.stdout, ok.stderr, ok.exitCode]).toEqual(['shell', 'to-stderr', 0]);
-    const failed = await kubectl(['exec', 'shell', '--', 'sh', '-c', 'exit 3']);
-    expect([failed.stderr, failed.exitCode]).toEqual(['command terminated with exit code 3', 3]);
-    expect((await kubectl(['exec', '-i', 'shell', '--', 'cat'], 'through stdin')).stdout).toBe('through stdin');
-    const missing = await kubectl(['exec', 'shell', '--', 'nosuch']);
-    expect(missing.stderr).toContain('exec: "nosuch": executable file not found in $PATH');
-    expect(missing.exitCode).toBe(1);
-    await core.deleteNamespacedPod({ name: 'shell', namespace: 'default' });
-  });
+  for (const version of ['1.32', '1.29']) {
+    const v = version.replace('.', '');
+    it(`kubectl ${version}: serves kubectl exec (WebSocket v5: stdout, stderr, stdin, exit codes) and kubectl run --rm -i (attach)`, async () => {
+      // kubectl 1.29 speaks SPDY unless its (alpha) WebSocket client is switched on; 1.30+ uses WebSocket
+      const env = version === '1.29' ? { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'true' } : {};
+      const kubectl = (args: string[], input?: string) => execa(kubectlBinary(version), ['--kubeconfig', kubeconfig, ...args], { reject: false, input, env });
+      const run = await kubectl(['run', `attached-${v}`, '--image=amsy810/tools:v2.0', '--restart=Never', '--rm', '-i', '--command', '--',
+        'sh', '-c', 'sleep 0.5; read line; echo "got: $line"; hostname; echo oops >&2; exit 4'], 'typed\n');
+      expect(run.stdout.split('\n').slice(0, 2)).toEqual(['got: typed', `attached-${v}`]);
+      expect(run.stdout).toContain(`pod "attached-${v}" deleted`);
+      expect(run.stderr).toContain('oops');
+      expect(run.stderr).toContain(`pod default/attached-${v} terminated (Error)`);
+      expect(run.exitCode).toBe(4);
+
+      await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: `shell-${v}` }, spec: { containers: [{ name: `shell-${v}`, image: 'amsy810/tools:v2.0' }] } } });
+      await waitFor('pod shell running', async () => (await core.readNamespacedPod({ name: `shell-${v}`, namespace: 'default' })).status?.phase === 'Running');
+      const ok = await kubectl(['exec', `shell-${v}`, '--', 'sh', '-c', 'hostname; echo to-stderr >&2']);
+      expect([ok.stdout, ok.stderr, ok.exitCode]).toEqual([`shell-${v}`, 'to-stderr', 0]);
+      const failed = await kubectl(['exec', `shell-${v}`, '--', 'sh', '-c', 'exit 3']);
+      expect([failed.stderr, failed.exitCode]).toEqual(['command terminated with exit code 3', 3]);
+      expect((await kubectl(['exec', '-i', `shell-${v}`, '--', 'cat'], 'through stdin')).stdout).toBe('through stdin');
+      const missing = await kubectl(['exec', `shell-${v}`, '--', 'nosuch']);
+      expect(missing.stderr).toContain('exec: "nosuch": executable file not found in $PATH');
+      expect(missing.exitCode).toBe(1);
+      if (version === '1.29') {
+        const spdy = await execa(kubectlBinary(version), ['--kubeconfig', kubeconfig, 'exec', `shell-${v}`, '--', 'hostname'], { reject: false });
+        expect(spdy.stderr).toContain('exec, attach and port-forward are served over WebSocket');
+      }
+      await core.deleteNamespacedPod({ name: `shell-${v}`, namespace: 'default' });
+    });
+  }
+
 
   it('records Events as upstream components do, shown by kubectl describe', async () => {
     const kubectl = (...args: string[]) => execa(kubectlBinary('1.32'), ['--kubeconfig', kubeconfig, ...args]);
@@ -245,6 +265,15 @@ describe('embedded cluster', () => {
     expect(String(await core.readNamespacedPodLog({ name: 'manual-client', namespace: 'default' }))).toContain('From=backend ');
     await core.deleteNamespacedService({ name: 'manual', namespace: 'default' });
     await core.deleteNamespacedPod({ name: 'backend', namespace: 'default', body: { gracePeriodSeconds: 0 } });
+  });
+
+  it('gives pods a service-account token, so client-node\'s loadFromCluster() works from inside (via 10.96.0.1)', async () => {
+    const clientNode = resolveModule('@kubernetes/client-node', import.meta.url);
+    const program = `const k = await import(${JSON.stringify(pathToFileURL(clientNode).href)}); const kc = new k.KubeConfig(); kc.loadFromCluster();` +
+      `const pods = await kc.makeApiClient(k.CoreV1Api).listNamespacedPod({ namespace: 'kube-system' }); console.log(kc.getCurrentCluster().server, pods.items.length);`;
+    const pod = await runPod('in-cluster', 'amsy810/tools:v2.0', ['node', '--input-type=module', '-e', program]);
+    const log = String(await core.readNamespacedPodLog({ name: 'in-cluster', namespace: 'default' })).trim();
+    expect([pod.status!.phase, log]).toEqual(['Succeeded', 'https://10.96.0.1:443 3']);
   });
 
   it('puts a pod with an image outside the catalogue in ErrImagePull, naming the catalogue', async () => {

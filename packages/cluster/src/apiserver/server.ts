@@ -2,7 +2,7 @@
 // list / get / watch / create / update / patch / delete, pods/binding and pods/log.
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
+import { aggregatedContentType, aggregatedDiscovery, aggregatedVersion, apiGroupDoc, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { ApiError, badRequest } from './errors.js';
 import type { KubeletDirectory } from './kubelet.js';
 import type { Registry } from './registry.js';
@@ -205,6 +205,8 @@ export function createApiServer(opts: ApiServerOptions): Server {
       return send(res, 401, new ApiError(401, 'Unauthorized', 'Unauthorized').toStatus());
     }
     if (path === '/version') return send(res, 200, SERVER_VERSION);
+    const aggregated = aggregatedVersion(req.headers.accept);
+    if ((path === '/api' || path === '/apis') && aggregated) return send(res, 200, aggregatedDiscovery(path === '/api', aggregated), aggregatedContentType(aggregated));
     if (path === '/api') return send(res, 200, apiVersions(opts.advertise));
     if (path === '/apis') return send(res, 200, apiGroupList());
     if (path === '/openapi/v3') return send(res, 200, openapiIndex());

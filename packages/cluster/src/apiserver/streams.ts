@@ -42,6 +42,10 @@ export function streamUpgradeHandler(deps: Deps) {
     const m = url.pathname.match(STREAM_PATH);
     if (!m) return refuse(socket, new ApiError(404, 'NotFound', 'the server could not find the requested resource'));
     if (req.headers.authorization !== `Bearer ${deps.token}`) return refuse(socket, new ApiError(401, 'Unauthorized', 'Unauthorized'));
+    // only WebSocket: checked before anything starts, so a refused upgrade leaves no process behind
+    if (req.method !== 'GET' || String(req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
+      return refuse(socket, new ApiError(400, 'BadRequest', `${String(req.headers.upgrade ?? 'this')} upgrade is not supported: exec, attach and port-forward are served over WebSocket (v5.channel.k8s.io, v4.channel.k8s.io), which kubectl >= 1.30 uses; with kubectl 1.29 set KUBECTL_REMOTE_COMMAND_WEBSOCKETS=true`));
+    }
     const [, namespace, name, kind] = m as unknown as [string, string, string, 'exec' | 'attach'];
     const q = url.searchParams;
     let session: StreamSession;
