@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoreV1Api, DiscoveryV1Api, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, DiscoveryV1Api, NetworkingV1Api, type V1Pod } from '@kubernetes/client-node';
 import { loadKubeConfig, resolveModule } from '@svclab/kube';
 import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
@@ -115,7 +115,7 @@ describe('embedded cluster', () => {
   });
 
   for (const version of ['1.32', '1.29']) {
-    it(`kubectl ${version}: create namespace|deployment|configmap|secret tls|service (protobuf bodies from 1.32 on) and expose`, async () => {
+    it(`kubectl ${version}: create namespace|deployment|configmap|secret tls|service|ingress (protobuf bodies from 1.32 on) and expose`, async () => {
       const kubectl = (...args: string[]) => execa(kubectlBinary(version), ['--kubeconfig', kubeconfig, ...args]);
       const dir = mkdtempSync(join(tmpdir(), 'svclab-tls-'));
       await execa('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'tls.key'), '-out', join(dir, 'tls.crt'), '-days', '1', '-subj', '/CN=*.devops.cn']);
@@ -124,6 +124,11 @@ describe('embedded cluster', () => {
       expect((await kubectl('create', 'configmap', 'c1', '--from-literal=a=b', '-n', 'test')).stdout).toBe('configmap/c1 created');
       expect((await kubectl('create', 'secret', 'tls', 'tls-secret', `--cert=${join(dir, 'tls.crt')}`, `--key=${join(dir, 'tls.key')}`, '-n', 'test')).stdout).toBe('secret/tls-secret created');
       expect((await kubectl('create', 'service', 'nodeport', 'np', '--tcp=80:80', '--node-port=30111', '-n', 'test')).stdout).toBe('service/np created');
+      expect((await kubectl('create', 'ingress', 'web', '--class=nginx', '--rule=hello.nginx.com/*=svc-nginx:80', '--rule=myblog.devops.cn/=blog:http,tls=tls-secret', '-n', 'test')).stdout).toBe('ingress.networking.k8s.io/web created');
+      const ing = await loadKubeConfig(kubeconfig).makeApiClient(NetworkingV1Api).readNamespacedIngress({ name: 'web', namespace: 'test' });
+      expect(ing.spec!.rules!.map((r) => [r.host, r.http!.paths[0]!.path, r.http!.paths[0]!.pathType, r.http!.paths[0]!.backend.service!.port])).toEqual([
+        ['hello.nginx.com', '/', 'Prefix', { number: 80 }], ['myblog.devops.cn', '/', 'Exact', { name: 'http' }]]);
+      expect(ing.spec!.tls).toEqual([{ hosts: ['myblog.devops.cn'], secretName: 'tls-secret' }]);
       expect((await kubectl('expose', 'deployment', 'nginx', '--name=svc-nginx', '--type=ClusterIP', '--port=80', '--target-port=80', '-n', 'test')).stdout).toBe('service/svc-nginx exposed');
       expect((await kubectl('rollout', 'status', 'deployment/nginx', '-n', 'test', '--timeout=30s')).stdout).toContain('successfully rolled out');
       const secret = await core.readNamespacedSecret({ name: 'tls-secret', namespace: 'test' });
@@ -197,6 +202,45 @@ describe('embedded cluster', () => {
     });
   }
 
+
+  for (const version of ['1.32', '1.29']) {
+    it(`kubectl ${version}: describe, replace, edit, get -w, wait, logs, output formats, api-resources, version, cluster-info`, async () => {
+      const run = (args: string[], opts: { input?: string; env?: Record<string, string>; timeout?: number } = {}) =>
+        execa(kubectlBinary(version), ['--kubeconfig', kubeconfig, ...args], { reject: false, input: opts.input, env: opts.env, timeout: opts.timeout });
+      const out = async (...args: string[]) => { const r = await run(args); expect(r.stderr, args.join(' ')).toBe(''); return r.stdout; };
+      const v = version.replace('.', '');
+      await out('create', 'deployment', `web${v}`, '--image=amsy810/echo-nginx:v2.0', '--replicas=2');
+      await out('expose', 'deployment', `web${v}`, '--port=80');
+      expect(await out('wait', '--for=condition=Ready', 'pod', '-l', `app=web${v}`, '--timeout=30s')).toMatch(/condition met\n.*condition met/);
+      const names = (await out('get', 'pods', '-l', `app=web${v}`, '-o', 'custom-columns=NAME:.metadata.name,IP:.status.podIP', '--no-headers')).split('\n');
+      expect(names).toHaveLength(2);
+      expect(await out('get', 'pods', '-l', `app=web${v}`, '--show-labels')).toContain(`app=web${v},pod-template-hash=`);
+      expect(await out('describe', 'service', `web${v}`)).toMatch(new RegExp(`Selector:\\s+app=web${v}[\\s\\S]*Endpoints:\\s+10\\.244\\.\\d+\\.\\d+:80,10\\.244`));
+      expect(await out('describe', 'endpoints', `web${v}`)).toMatch(/Addresses:\s+10\.244\.\d+\.\d+,10\.244/);
+      expect(await out('describe', 'node', `${NAME}-worker`)).toMatch(/Lease:\s+HolderIdentity:\s+svct-worker/);
+      const edited = await run(['edit', 'service', `web${v}`], { env: { EDITOR: 'sed -i s/port:\\ 80$/port:\\ 8080/' } });
+      expect(edited.stdout).toBe(`service/web${v} edited`);
+      const yaml = (await out('get', 'service', `web${v}`, '-o', 'yaml')).replace('port: 8080', 'port: 8081');
+      expect((await run(['replace', '-f', '-'], { input: yaml })).stdout).toBe(`service/web${v} replaced`);
+      expect((await run(['patch', 'service', `web${v}`, '--type', 'json', '-p', '[{"op":"replace","path":"/spec/ports/0/port","value":8082}]'])).stdout).toBe(`service/web${v} patched`);
+      expect(await out('get', 'service', `web${v}`, '-o', 'jsonpath={.spec.ports[0].port}')).toBe('8082');
+      expect(await out('create', 'secret', 'generic', `pw${v}`, '--from-literal=password=s3cret')).toBe(`secret/pw${v} created`);
+      expect(await out('get', 'secret', `pw${v}`, '-o', 'jsonpath={.data.password}')).toBe(Buffer.from('s3cret').toString('base64'));
+      // get -w prints the current rows, then the change
+      const watching = run(['get', 'deployment', `web${v}`, '-w', '--no-headers'], { timeout: 4000 });
+      await new Promise((r) => setTimeout(r, 800));
+      await out('scale', 'deployment', `web${v}`, '--replicas=3');
+      const watched = (await watching).stdout.split('\n').filter(Boolean);
+      expect(watched[0]).toMatch(new RegExp(`^web${v}\\s+2/2`));
+      expect(watched.length).toBeGreaterThan(1);
+      expect(await out('logs', names[0]!.split(/\s+/)[0]!)).toBe('');
+      expect(await out('api-resources')).toMatch(/deployments\s+deploy\s+apps\/v1\s+true\s+Deployment/);
+      // (kubectl 1.29 also warns on stderr about the skew to a 1.32 server, as it would on any cluster)
+      expect((await run(['version'])).stdout).toContain('Server Version: v1.32.0-svclab');
+      expect((await out('cluster-info')).replace(/\x1b\[[0-9;]*m/g, '')).toMatch(/Kubernetes control plane is running at https:\/\/127\.0\.0\.1:\d+/);
+      for (const kind of ['deployment', 'service', 'secret']) await run(['delete', kind, kind === 'secret' ? `pw${v}` : `web${v}`]);
+    });
+  }
 
   it('records Events as upstream components do, shown by kubectl describe', async () => {
     const kubectl = (...args: string[]) => execa(kubectlBinary('1.32'), ['--kubeconfig', kubeconfig, ...args]);

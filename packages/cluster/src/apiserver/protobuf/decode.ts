@@ -10,11 +10,11 @@ const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 /** The message for each kind kubectl sends as protobuf. */
 const KINDS: Record<string, string> = {
   Namespace: 'core.Namespace', ConfigMap: 'core.ConfigMap', Secret: 'core.Secret', ServiceAccount: 'core.ServiceAccount',
-  Service: 'core.Service', Deployment: 'apps.Deployment',
+  Service: 'core.Service', Deployment: 'apps.Deployment', Ingress: 'networking.Ingress', IngressClass: 'networking.IngressClass',
 };
 
 /** Fields Go embeds, whose members appear at the parent's level in JSON. */
-const INLINE = new Set(['core.Probe.handler', 'core.Volume.volumeSource', 'runtime.Unknown.typeMeta', '*.localObjectReference']);
+const INLINE = new Set(['core.Probe.handler', 'core.Volume.volumeSource', 'runtime.Unknown.typeMeta', 'networking.IngressRule.ingressRuleValue', '*.localObjectReference']);
 
 /**
  * gogo-protobuf writes every non-pointer field, zero or not, so zero values are dropped as Go's

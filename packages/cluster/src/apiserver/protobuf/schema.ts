@@ -1,5 +1,5 @@
 // Protobuf field numbers of the Kubernetes types that kubectl sends as protobuf (create namespace |
-// configmap | secret | serviceaccount | service | deployment), in our own compact form:
+// configmap | secret | serviceaccount | service | deployment | ingress), in our own compact form:
 // message -> field number -> [JSON name, type, repeated?]. Types: scalars, "map<K,V>", or a message.
 // Facts of the wire format, taken from k8s.io/api and apimachinery's generated.proto (v1.32 era).
 // Messages not listed here are skipped when decoding (their fields are dropped).
@@ -83,6 +83,7 @@ export const MESSAGES: Record<string, Record<number, FieldDef>> = {
   "core.TCPSocketAction": { 1: ["port", "intstr.IntOrString"], 2: ["host", "string"] },
   "core.Toleration": { 1: ["key", "string"], 2: ["operator", "string"], 3: ["value", "string"], 4: ["effect", "string"], 5: ["tolerationSeconds", "int64"] },
   "core.TopologySpreadConstraint": { 1: ["maxSkew", "int32"], 2: ["topologyKey", "string"], 3: ["whenUnsatisfiable", "string"], 4: ["labelSelector", "meta.LabelSelector"], 5: ["minDomains", "int32"], 6: ["nodeAffinityPolicy", "string"], 7: ["nodeTaintsPolicy", "string"], 8: ["matchLabelKeys", "string", true] },
+  "core.TypedLocalObjectReference": { 1: ["apiGroup", "string"], 2: ["kind", "string"], 3: ["name", "string"] },
   "core.Ulimit": { 1: ["name", "string"], 2: ["hard", "int64"], 3: ["soft", "int64"] },
   "core.Volume": { 1: ["name", "string"], 2: ["volumeSource", "core.VolumeSource"] },
   "core.VolumeDevice": { 1: ["name", "string"], 2: ["devicePath", "string"] },
@@ -99,6 +100,23 @@ export const MESSAGES: Record<string, Record<number, FieldDef>> = {
   "meta.ObjectMeta": { 1: ["name", "string"], 2: ["generateName", "string"], 3: ["namespace", "string"], 4: ["selfLink", "string"], 5: ["uid", "string"], 6: ["resourceVersion", "string"], 7: ["generation", "int64"], 8: ["creationTimestamp", "meta.Time"], 9: ["deletionTimestamp", "meta.Time"], 10: ["deletionGracePeriodSeconds", "int64"], 11: ["labels", "map<string,string>"], 12: ["annotations", "map<string,string>"], 13: ["ownerReferences", "meta.OwnerReference", true], 14: ["finalizers", "string", true], 17: ["managedFields", "meta.ManagedFieldsEntry", true] },
   "meta.OwnerReference": { 1: ["kind", "string"], 3: ["name", "string"], 4: ["uid", "string"], 5: ["apiVersion", "string"], 6: ["controller", "bool"], 7: ["blockOwnerDeletion", "bool"] },
   "meta.Time": { 1: ["seconds", "int64"], 2: ["nanos", "int32"] },
+  "networking.HTTPIngressPath": { 1: ["path", "string"], 2: ["backend", "networking.IngressBackend"], 3: ["pathType", "string"] },
+  "networking.HTTPIngressRuleValue": { 1: ["paths", "networking.HTTPIngressPath", true] },
+  "networking.Ingress": { 1: ["metadata", "meta.ObjectMeta"], 2: ["spec", "networking.IngressSpec"], 3: ["status", "networking.IngressStatus"] },
+  "networking.IngressBackend": { 3: ["resource", "core.TypedLocalObjectReference"], 4: ["service", "networking.IngressServiceBackend"] },
+  "networking.IngressClass": { 1: ["metadata", "meta.ObjectMeta"], 2: ["spec", "networking.IngressClassSpec"] },
+  "networking.IngressClassParametersReference": { 1: ["apiGroup", "string"], 2: ["kind", "string"], 3: ["name", "string"], 4: ["scope", "string"], 5: ["namespace", "string"] },
+  "networking.IngressClassSpec": { 1: ["controller", "string"], 2: ["parameters", "networking.IngressClassParametersReference"] },
+  "networking.IngressLoadBalancerIngress": { 1: ["ip", "string"], 2: ["hostname", "string"], 4: ["ports", "networking.IngressPortStatus", true] },
+  "networking.IngressLoadBalancerStatus": { 1: ["ingress", "networking.IngressLoadBalancerIngress", true] },
+  "networking.IngressPortStatus": { 1: ["port", "int32"], 2: ["protocol", "string"], 3: ["error", "string"] },
+  "networking.IngressRule": { 1: ["host", "string"], 2: ["ingressRuleValue", "networking.IngressRuleValue"] },
+  "networking.IngressRuleValue": { 1: ["http", "networking.HTTPIngressRuleValue"] },
+  "networking.IngressServiceBackend": { 1: ["name", "string"], 2: ["port", "networking.ServiceBackendPort"] },
+  "networking.IngressSpec": { 1: ["defaultBackend", "networking.IngressBackend"], 2: ["tls", "networking.IngressTLS", true], 3: ["rules", "networking.IngressRule", true], 4: ["ingressClassName", "string"] },
+  "networking.IngressStatus": { 1: ["loadBalancer", "networking.IngressLoadBalancerStatus"] },
+  "networking.IngressTLS": { 1: ["hosts", "string", true], 2: ["secretName", "string"] },
+  "networking.ServiceBackendPort": { 1: ["name", "string"], 2: ["number", "int32"] },
   "resource.Quantity": { 1: ["string", "string"] },
   "runtime.TypeMeta": { 1: ["apiVersion", "string"], 2: ["kind", "string"] },
   "runtime.Unknown": { 1: ["typeMeta", "runtime.TypeMeta"], 2: ["raw", "bytes"], 3: ["contentEncoding", "string"], 4: ["contentType", "string"] },
