@@ -41,6 +41,6 @@ describe('protobuf request bodies (kubectl create)', () => {
   });
 
   it('refuses kinds it cannot decode with a clear 415', () => {
-    expect(() => decodeProtobufBody(envelope('batch/v1', 'Job', []))).toThrow(/protobuf is decoded for Namespace, ConfigMap, Secret, ServiceAccount, Service, Deployment; not Job/);
+    expect(() => decodeProtobufBody(envelope('batch/v1', 'Job', []))).toThrow(/protobuf is decoded for Namespace, ConfigMap, Secret, ServiceAccount, Service, Deployment, Ingress, IngressClass; not Job/);
   });
 });
