@@ -12,3 +12,4 @@ export { runChecks, type Requirement, type CheckResult } from './doctor/checks.j
 export { doctor, ensurePrerequisites, formatChecks } from './doctor/doctor.js';
 export * from './apply.js';
 export * from './kubectl.js';
+export * from './stats.js';

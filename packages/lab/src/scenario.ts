@@ -20,6 +20,8 @@ export interface ClusterInfo {
   name: string;
   kubeconfigPath: string;
   nodes: Array<{ name: string; ip: string }>;
+  /** runs a shell command on the lab's client host: a machine outside the nodes that reaches their IPs */
+  onClientHost(script: string): Promise<{ stdout: string; exitCode: number }>;
 }
 
 export class LabContext {

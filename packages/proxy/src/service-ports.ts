@@ -13,6 +13,12 @@ export interface ServicePort {
   protocol: 'TCP' | 'UDP' | 'SCTP';
   clusterIP: string;
   port: number;
+  /** 0 when the Service has none */
+  nodePort: number;
+  externalIPs: string[];
+  loadBalancerIPs: string[];
+  /** sessionAffinity ClientIP timeout in seconds, 0 for None */
+  affinitySeconds: number;
   endpoints: Endpoint[];
 }
 
@@ -56,7 +62,10 @@ export function buildServicePorts(services: readonly V1Service[], slices: readon
       }
       out.push({
         name: portName ? `${ns}/${name}:${portName}` : `${ns}/${name}`, namespace: ns, service: name, portName, protocol,
-        clusterIP: svc.spec!.clusterIP!, port: sp.port,
+        clusterIP: svc.spec!.clusterIP!, port: sp.port, nodePort: sp.nodePort ?? 0,
+        externalIPs: svc.spec!.externalIPs ?? [],
+        loadBalancerIPs: (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter((ip): ip is string => !!ip),
+        affinitySeconds: svc.spec!.sessionAffinity === 'ClientIP' ? svc.spec!.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800 : 0,
         endpoints: [...seen.values()].sort((a, b) => (endpointString(a) < endpointString(b) ? -1 : endpointString(a) > endpointString(b) ? 1 : 0)),
       });
     }

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { endpointChain, serviceChain } from '../src/iptables/names.js';
+import { endpointChain, externalChain, serviceChain } from '../src/iptables/names.js';
 
 describe('iptables chain names', () => {
   it('match upstream kube-proxy golden tests (sha256 + base32, 16 chars)', () => {
     expect(serviceChain('ns1/svc1:p80', 'TCP')).toBe('KUBE-SVC-XPGD46QRK7WJZT7O');
     expect(endpointChain('ns1/svc1:p80', 'TCP', '10.180.0.1:80')).toBe('KUBE-SEP-SXIVWICOYRO3J4NJ');
+    expect(externalChain('ns2/svc2:p80', 'TCP')).toBe('KUBE-EXT-GNZBNJ2PO5MGZ6GT');
   });
 
   it('give the kubernetes Service the chain every real cluster shows', () => {

@@ -20,6 +20,9 @@ const services = [
   svc('ns3', 'multi', '10.96.5.5', [{ name: 'http', port: 80 }, { name: 'https', port: 443 }]),
   svc('ns6', 'svc6', '172.30.0.46', [{ name: 'p80', port: 80 }]),
   svc('ns7', 'headless', 'None', [{ port: 80 }]),
+  svc('ns2', 'svc2', '172.30.0.42', [{ name: 'p80', port: 80, nodePort: 3001 } as never], { type: 'NodePort', externalIPs: ['192.168.99.11'] }),
+  svc('ns9', 'sticky', '10.96.9.9', [{ name: 'http', port: 80 }], { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 100 } } }),
+  svc('ns10', 'np-empty', '10.96.10.10', [{ name: 'http', port: 80, nodePort: 30010 } as never], { type: 'NodePort' }),
   svc('ns8', 'external', '', [{ port: 80 }], { type: 'ExternalName', externalName: 'example.com' }),
 ];
 const slices = [
@@ -27,6 +30,8 @@ const slices = [
   slice('default', 'sample-clusterip', [{ name: 'http-port', port: 80 }], [{ ip: '10.244.2.25' }, { ip: '10.244.1.18' }, { ip: '10.244.1.17' }, { ip: '10.244.1.99', ready: false }]),
   slice('ns3', 'multi', [{ name: 'http', port: 8080 }, { name: 'https', port: 8443 }], [{ ip: '10.0.1.5' }, { ip: '10.0.1.1' }]),
   slice('ns6', 'svc6', [{ name: 'p80', port: 80 }], []),
+  slice('ns2', 'svc2', [{ name: 'p80', port: 80 }], [{ ip: '10.180.0.2' }]),
+  slice('ns9', 'sticky', [{ name: 'http', port: 80 }], [{ ip: '10.244.1.5' }, { ip: '10.244.2.5' }]),
 ];
 
 describe('iptables rules', () => {
@@ -46,9 +51,24 @@ describe('iptables rules', () => {
     expect(lines[2]).not.toContain('statistic');
   });
 
+  it('send NodePort and external-IP traffic through KUBE-EXT, which masquerades it, as upstream', () => {
+    expect(text).toContain('-A KUBE-NODEPORTS -m comment --comment ns2/svc2:p80 -m tcp -p tcp --dport 3001 -j KUBE-EXT-GNZBNJ2PO5MGZ6GT');
+    expect(text).toContain('-A KUBE-SERVICES -m comment --comment "ns2/svc2:p80 external IP" -m tcp -p tcp -d 192.168.99.11 --dport 80 -j KUBE-EXT-GNZBNJ2PO5MGZ6GT');
+    expect(text).toContain('-A KUBE-EXT-GNZBNJ2PO5MGZ6GT -m comment --comment "masquerade traffic for ns2/svc2:p80 external destinations" -j KUBE-MARK-MASQ');
+    expect(text).toContain('-A KUBE-EXTERNAL-SERVICES -m comment --comment "ns10/np-empty:http has no endpoints" -m addrtype --dst-type LOCAL -m tcp -p tcp --dport 30010 -j REJECT');
+  });
+
+  it('pin ClientIP affinity with -m recent, named after the endpoint chain, before the random rules', () => {
+    const lines = text.split('\n').filter((l) => l.includes('ns9/sticky:http'));
+    const sep = lines.find((l) => l.includes('--rcheck'))!.match(/--name (KUBE-SEP-\w+)/)![1];
+    expect(lines.filter((l) => l.includes('--rcheck --seconds 100 --reap'))).toHaveLength(2);
+    expect(lines.findIndex((l) => l.includes('--rcheck'))).toBeLessThan(lines.findIndex((l) => l.includes('statistic')));
+    expect(text).toContain(`-A ${sep} -m comment --comment ns9/sticky:http -m recent --name ${sep} --set -m tcp -p tcp -j DNAT --to-destination 10.244.1.5:80`);
+  });
+
   it('reject a Service without endpoints and leave headless and ExternalName alone', () => {
     expect(text).toContain('-A KUBE-SERVICES -m comment --comment "ns6/svc6:p80 has no endpoints" -m tcp -p tcp -d 172.30.0.46 --dport 80 -j REJECT');
-    expect(text).not.toContain('headless');
-    expect(text).not.toContain('external');
+    expect(text).not.toContain('ns7/headless');
+    expect(text).not.toContain('ns8/external');
   });
 });

@@ -7,9 +7,24 @@ import { dirname, join } from 'node:path';
 import { alive, bundled, cleanupCluster, clusterDir, readState, startCluster, validateClusterName } from '@svclab/cluster';
 import { loadKubeConfig } from '@svclab/kube';
 import { execa } from 'execa';
+import type { ClusterInfo } from '../scenario.js';
 import type { Driver, LabCluster } from './driver.js';
 import { nodeAddresses } from './nodes.js';
 
+
+/** The embedded cluster's client host is the `<cluster>-client` namespace on the nodes' bridge. */
+function clientHostOf(name: string): ClusterInfo['onClientHost'] {
+  return async (script) => {
+    const r = await execa('nsenter', [`--net=/run/netns/${name}-client`, '--', 'sh', '-c', script], { reject: false });
+    return { stdout: String(r.stdout), exitCode: r.exitCode ?? -1 };
+  };
+}
+
+/** Elsewhere (kind, a real cluster) the machine running the lab is the client host. */
+async function onThisHost(script: string) {
+  const r = await execa('sh', ['-c', script], { reject: false });
+  return { stdout: String(r.stdout), exitCode: r.exitCode ?? -1 };
+}
 
 export function runningCluster(name: string) {
   const s = readState(name);
@@ -51,7 +66,7 @@ export function embeddedDriver(name: string, opts: { proxyMode?: string } = {}):
       const running = runningCluster(name);
       if (running) {
         const kc = loadKubeConfig(running.kubeconfig);
-        return { kc, info: { name, kubeconfigPath: running.kubeconfig, nodes: await nodeAddresses(kc) }, release: async () => undefined } satisfies LabCluster;
+        return { kc, info: { name, kubeconfigPath: running.kubeconfig, nodes: await nodeAddresses(kc), onClientHost: clientHostOf(name) }, release: async () => undefined } satisfies LabCluster;
       }
       const c = await startCluster({ name, proxyMode: opts.proxyMode, log });
       const stopOnSignal = () => { void c.stop().finally(() => process.exit(130)); };
@@ -59,7 +74,7 @@ export function embeddedDriver(name: string, opts: { proxyMode?: string } = {}):
       process.once('SIGTERM', stopOnSignal);
       return {
         kc: c.kubeConfig,
-        info: { name, kubeconfigPath: c.kubeconfigPath, nodes: c.layout.nodes.map((n) => ({ name: n.name, ip: n.ip })) },
+        info: { name, kubeconfigPath: c.kubeconfigPath, nodes: c.layout.nodes.map((n) => ({ name: n.name, ip: n.ip })), onClientHost: clientHostOf(name) },
         release: async () => { process.off('SIGINT', stopOnSignal); process.off('SIGTERM', stopOnSignal); await c.stop(); },
       };
     },
@@ -72,7 +87,7 @@ export function kubeconfigDriver(path: string): Driver {
     name: 'kubeconfig',
     async acquire() {
       const kc = loadKubeConfig(path);
-      return { kc, info: { name: kc.getCurrentContext(), kubeconfigPath: path, nodes: await nodeAddresses(kc) }, release: async () => undefined };
+      return { kc, info: { name: kc.getCurrentContext(), kubeconfigPath: path, nodes: await nodeAddresses(kc), onClientHost: onThisHost }, release: async () => undefined };
     },
   };
 }
@@ -95,7 +110,7 @@ export function kindDriver(name: string): Driver {
       await mkdir(dirname(path), { recursive: true });
       await execa('kind', ['export', 'kubeconfig', '--name', name, '--kubeconfig', path]);
       const kc = loadKubeConfig(path);
-      return { kc, info: { name, kubeconfigPath: path, nodes: await nodeAddresses(kc) }, release: async () => { if (created) await execa('kind', ['delete', 'cluster', '--name', name]); } };
+      return { kc, info: { name, kubeconfigPath: path, nodes: await nodeAddresses(kc), onClientHost: onThisHost }, release: async () => { if (created) await execa('kind', ['delete', 'cluster', '--name', name]); } };
     },
   };
 }

@@ -1,7 +1,7 @@
 // Renders the iptables-restore input for a set of Service ports, in upstream's layout and order
 // (pkg/proxy/iptables/proxier.go syncProxyRules): filter then nat, chain declarations first.
 import { endpointString, type ServicePort } from '../service-ports.js';
-import { endpointChain, serviceChain } from './names.js';
+import { endpointChain, externalChain, serviceChain } from './names.js';
 
 export interface RenderOptions {
   /** the local-traffic detector: pod traffic from this CIDR to a ClusterIP is not masqueraded */
@@ -31,33 +31,57 @@ export function renderRules(ports: ServicePort[], o: RenderOptions, staleNatChai
   const svcRules: string[] = [];
   const perService: string[][] = [];
 
+  const nodePortRules: string[] = [];
+  const externalFilter: string[] = [];
   for (const sp of ports) {
     const proto = sp.protocol.toLowerCase();
-    const dst = `-m ${proto} -p ${proto} -d ${sp.clusterIP} --dport ${sp.port}`;
+    const match = `-m ${proto} -p ${proto}`;
+    const dst = `${match} -d ${sp.clusterIP} --dport ${sp.port}`;
+    const external = [...sp.externalIPs.map((ip) => ['external IP', ip]), ...sp.loadBalancerIPs.map((ip) => ['loadbalancer IP', ip])] as Array<[string, string]>;
     const ready = sp.endpoints.filter((e) => e.ready);
     if (ready.length === 0) {
-      filterRules.push(`-A KUBE-SERVICES -m comment --comment ${comment(`${sp.name} has no endpoints`)} ${dst} -j REJECT`);
+      // nothing to reach: refuse at once, on the ClusterIP and on every external way in
+      const why = comment(`${sp.name} has no endpoints`);
+      filterRules.push(`-A KUBE-SERVICES -m comment --comment ${why} ${dst} -j REJECT`);
+      for (const [, ip] of external) externalFilter.push(`-A KUBE-EXTERNAL-SERVICES -m comment --comment ${why} ${match} -d ${ip} --dport ${sp.port} -j REJECT`);
+      if (sp.nodePort) externalFilter.push(`-A KUBE-EXTERNAL-SERVICES -m comment --comment ${why} -m addrtype --dst-type LOCAL ${match} --dport ${sp.nodePort} -j REJECT`);
       continue;
     }
     const svcChain = serviceChain(sp.name, sp.protocol);
     natChains.push(svcChain);
     svcRules.push(`-A KUBE-SERVICES -m comment --comment ${comment(`${sp.name} cluster IP`)} ${dst} -j ${svcChain}`);
+    if (external.length || sp.nodePort) {
+      // external traffic (NodePort, external and load-balancer IPs) goes through KUBE-EXT, which masquerades it
+      const extChain = externalChain(sp.name, sp.protocol);
+      natChains.push(extChain);
+      for (const [what, ip] of external) svcRules.push(`-A KUBE-SERVICES -m comment --comment ${comment(`${sp.name} ${what}`)} ${match} -d ${ip} --dport ${sp.port} -j ${extChain}`);
+      if (sp.nodePort) nodePortRules.push(`-A KUBE-NODEPORTS -m comment --comment ${comment(sp.name)} ${match} --dport ${sp.nodePort} -j ${extChain}`);
+      perService.push([
+        `-A ${extChain} -m comment --comment ${comment(`masquerade traffic for ${sp.name} external destinations`)} -j KUBE-MARK-MASQ`,
+        `-A ${extChain} -j ${svcChain}`,
+      ]);
+    }
     const rules: string[] = [];
     if (o.masqueradeAll) rules.push(`-A ${svcChain} -m comment --comment ${comment(`${sp.name} cluster IP`)} ${dst} -j KUBE-MARK-MASQ`);
     else if (o.clusterCIDR) rules.push(`-A ${svcChain} -m comment --comment ${comment(`${sp.name} cluster IP`)} ${dst} ! -s ${o.clusterCIDR} -j KUBE-MARK-MASQ`);
     const sepRules: string[] = [];
-    ready.forEach((e, i) => {
-      const sep = endpointChain(sp.name, sp.protocol, endpointString(e));
+    const seps = ready.map((e) => [e, endpointChain(sp.name, sp.protocol, endpointString(e))] as const);
+    // ClientIP affinity: a client seen within the timeout goes back to the endpoint it had (-m recent)
+    if (sp.affinitySeconds) {
+      for (const [e, sep] of seps) rules.push(`-A ${svcChain} -m comment --comment ${comment(`${sp.name} -> ${endpointString(e)}`)} -m recent --name ${sep} --rcheck --seconds ${sp.affinitySeconds} --reap -j ${sep}`);
+    }
+    seps.forEach(([e, sep], i) => {
       natChains.push(sep);
       const stat = i < ready.length - 1 ? ` -m statistic --mode random --probability ${probability(ready.length - i)}` : '';
       rules.push(`-A ${svcChain} -m comment --comment ${comment(`${sp.name} -> ${endpointString(e)}`)}${stat} -j ${sep}`);
+      const remember = sp.affinitySeconds ? ` -m recent --name ${sep} --set` : '';
       sepRules.push(`-A ${sep} -m comment --comment ${comment(sp.name)} -s ${e.ip} -j KUBE-MARK-MASQ`);
-      sepRules.push(`-A ${sep} -m comment --comment ${comment(sp.name)} -m ${proto} -p ${proto} -j DNAT --to-destination ${endpointString(e)}`);
+      sepRules.push(`-A ${sep} -m comment --comment ${comment(sp.name)}${remember} ${match} -j DNAT --to-destination ${endpointString(e)}`);
     });
     perService.push([...sepRules, ...rules]);
   }
 
-  natRules.push(...svcRules);
+  natRules.push(...nodePortRules, ...svcRules);
   natRules.push(`-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS`);
   natRules.push(`-A KUBE-MARK-MASQ -j MARK --or-mark ${mark}`);
   natRules.push(`-A KUBE-POSTROUTING -m mark ! --mark ${mark}/${mark} -j RETURN`);
@@ -69,6 +93,7 @@ export function renderRules(ports: ServicePort[], o: RenderOptions, staleNatChai
     '*filter',
     ...['KUBE-NODEPORTS', 'KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-FORWARD', 'KUBE-PROXY-FIREWALL'].map((c) => `:${c} - [0:0]`),
     ...filterRules,
+    ...externalFilter,
     '-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP',
     `-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark ${mark}/${mark} -j ACCEPT`,
     '-A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
