@@ -324,7 +324,7 @@ describe('embedded cluster', () => {
     await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'nope' }, spec: { containers: [{ name: 'c', image: 'example.com/nope:1.0' }] } } });
     const waiting = await waitFor('ErrImagePull', async () => (await core.readNamespacedPod({ name: 'nope', namespace: 'default' })).status?.containerStatuses?.[0]?.state?.waiting);
     expect(waiting.reason).toBe('ErrImagePull');
-    expect(waiting.message).toContain('"example.com/nope" is not in its image catalogue (amsy810/echo-nginx, amsy810/tools');
+    expect(waiting.message).toContain('"example.com/nope" is not in its image catalogue (nginx, amsy810/echo-nginx, amsy810/tools');
   });
 
   it('has a client host outside the nodes that reaches every node IP (kube-proxy healthz on :10256)', async () => {

@@ -2,6 +2,7 @@
 // that image runs inside the pod's namespaces. Unknown images are an ErrImagePull, never a fallback.
 import { echoNginx } from './echo-nginx.js';
 import { kubeProxy } from './kube-proxy.js';
+import { nginx } from './nginx.js';
 import { tools } from './tools.js';
 
 export interface ContainerContext {
@@ -24,11 +25,13 @@ export interface Image {
   prepare?: (ctx: ContainerContext) => Promise<void>;
   /** TCP ports the image serves once it is up: the container counts as started when they listen */
   listens?: (ctx: ContainerContext) => number[];
+  /** folders of the image each pod gets its own writable copy of, seeded with the host's content */
+  privateDirs?: string[];
   /** whether host programs (sh, curl, …) stand in for the image's userland */
   hostUserland: boolean;
 }
 
-const images: Image[] = [echoNginx, tools, kubeProxy];
+const images: Image[] = [nginx, echoNginx, tools, kubeProxy];
 
 export function normaliseRepository(image: string): string {
   let ref = image.split('@')[0]!;

@@ -142,7 +142,8 @@ export class NodeAgent implements KubeletApi {
     this.pods.set(uid, rt);
     const hostNetwork = !!pod.spec!.hostNetwork;
     const ip = hostNetwork ? this.o.node.ip : this.allocateIP();
-    const mounts = await podMounts(pod, dir, this.core, this.o.credentials, this.o.recordMountPoint);
+    const privateDirs = [...new Set(pod.spec!.containers.flatMap((c) => findImage(c.image!)!.privateDirs ?? []))];
+    const mounts = await podMounts(pod, dir, this.core, this.o.credentials, this.o.recordMountPoint, privateDirs);
     rt.sandbox = await createSandbox({ cluster: this.o.cluster, node: this.o.node, uid, hostname: hostNetwork ? this.o.node.name : pod.metadata!.name!, hostNetwork, ip, mounts });
     if (rt.deleted) { await this.teardown(rt); return; }
     const env = { pod, ip, hostIP: this.o.node.ip };

@@ -1,7 +1,7 @@
 // Pod volumes materialised on the node: configMap and secret as files, hostPath as itself, and the
 // service-account token volume every pod gets at /var/run/secrets/kubernetes.io/serviceaccount.
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import type { Mount } from './sandbox.js';
@@ -24,7 +24,8 @@ async function ensureMountPoint(target: string, record: MountPointRecorder): Pro
 }
 
 /** Mounts for the pod's mount namespace (shared by its containers, so the union of their volumeMounts). */
-export async function podMounts(pod: V1Pod, dir: string, core: CoreV1Api, creds: Credentials, record: MountPointRecorder): Promise<Mount[]> {
+export async function podMounts(pod: V1Pod, dir: string, core: CoreV1Api, creds: Credentials, record: MountPointRecorder, privateDirs: string[] = []): Promise<Mount[]> {
+  const podDir = dir;
   const ns = pod.metadata!.namespace!;
   const volumes = new Map((pod.spec!.volumes ?? []).map((v) => [v.name, v]));
   const mounts: Mount[] = [];
@@ -46,6 +47,14 @@ export async function podMounts(pod: V1Pod, dir: string, core: CoreV1Api, creds:
     }
     await ensureMountPoint(vm.mountPath, record);
     mounts.push({ source, target: vm.mountPath, readOnly: !!vm.readOnly });
+  }
+  // images' private folders: a copy per pod, seeded from the host, mounted over the original
+  for (const dir of privateDirs) {
+    if (mounts.some((m) => m.target === dir)) continue;
+    const source = join(podDir, 'rootfs', dir);
+    await mkdir(dirname(source), { recursive: true });
+    await cp(dir, source, { recursive: true }).catch(() => mkdir(source, { recursive: true }));
+    mounts.push({ source, target: dir, readOnly: false });
   }
   if (pod.spec!.automountServiceAccountToken !== false && !mounts.some((m) => m.target === SA_MOUNT)) {
     const source = join(dir, 'volumes', 'kube-api-access');
