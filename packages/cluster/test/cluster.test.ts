@@ -327,6 +327,23 @@ describe('embedded cluster', () => {
     expect(waiting.message).toContain('"example.com/nope" is not in its image catalogue (nginx, amsy810/echo-nginx, amsy810/tools');
   });
 
+  it('kube-proxy serves upstream\'s metrics on 127.0.0.1:10249 and resyncs when someone flushes the tables (canary)', async () => {
+    const node = `${NAME}-worker`;
+    const inNode = (...cmd: string[]) => execa('nsenter', [`--net=/run/netns/${node}`, ...cmd]);
+    const metrics = (await inNode('curl', '-s', 'http://127.0.0.1:10249/metrics')).stdout;
+    const lastSync = (m: string) => Number(m.match(/^kubeproxy_sync_proxy_rules_last_timestamp_seconds (\S+)/m)?.[1]);
+    expect(Number(metrics.match(/^kubeproxy_sync_proxy_rules_duration_seconds_count (\d+)/m)?.[1])).toBeGreaterThan(0);
+    expect(metrics).toMatch(/^kubeproxy_network_programming_duration_seconds_bucket\{le="\+Inf"\} \d+/m);
+    expect(metrics).toMatch(/^kubeproxy_sync_proxy_rules_last_timestamp_seconds \d+/m);
+    // flush everything kube-proxy wrote, the canary included
+    for (const table of ['nat', 'filter', 'mangle']) { await inNode('iptables', '-t', table, '-F'); await inNode('iptables', '-t', table, '-X'); }
+    expect((await inNode('iptables-save', '-t', 'nat')).stdout).not.toContain('KUBE-SVC-NPX46M4PTMTKRN6Y');
+    await waitFor('kube-proxy to restore its rules', async () => (await inNode('iptables-save', '-t', 'nat')).stdout.includes('-j KUBE-SVC-NPX46M4PTMTKRN6Y'), 15_000);
+    const after = (await inNode('curl', '-s', 'http://127.0.0.1:10249/metrics')).stdout;
+    expect(lastSync(after)).toBeGreaterThan(lastSync(metrics));
+    expect(after).toMatch(/^kubeproxy_sync_full_proxy_rules_canary_resyncs_total \d+/m);
+  });
+
   it('has a client host outside the nodes that reaches every node IP (kube-proxy healthz on :10256)', async () => {
     for (const ip of ['172.18.0.2', '172.18.0.3', '172.18.0.4']) {
       const r = await execa('nsenter', [`--net=/run/netns/${NAME}-client`, 'curl', '-s', '--max-time', '3', `http://${ip}:10256/healthz`]);

@@ -53,6 +53,8 @@ export function startEndpointSliceController(ctx: ControllerContext): WorkQueue 
       // reuse the slice with the same ports, else any leftover one, before creating a new slice
       const same = unused.findIndex((s) => JSON.stringify(s.ports ?? []) === k);
       const cur = unused.length ? unused.splice(same >= 0 ? same : 0, 1)[0] : undefined;
+      // when the change that produced these endpoints happened, for kube-proxy's network programming latency
+      slice.metadata!.annotations = { ...slice.metadata!.annotations, 'endpoints.kubernetes.io/last-change-trigger-time': new Date().toISOString().replace(/\.\d+Z$/, 'Z') };
       if (!cur) { await ctx.discovery.createNamespacedEndpointSlice({ namespace, body: slice }); continue; }
       if (JSON.stringify(cur.endpoints ?? []) === JSON.stringify(slice.endpoints) && JSON.stringify(cur.ports ?? []) === k) continue;
       await ctx.discovery.replaceNamespacedEndpointSlice({

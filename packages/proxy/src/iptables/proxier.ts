@@ -15,8 +15,17 @@ export const hostIptables: IptablesRunner = {
   async restore(input) { await execa('iptables-restore', ['-w', '5', '--noflush'], { input }); },
 };
 
+/** Upstream's canary: an empty chain in each table; if it is gone, someone flushed the tables. */
+export const CANARY = 'KUBE-PROXY-CANARY';
+
 export class IptablesProxier {
   private knownNatChains: string[] = [];
+
+  /** true when the canary chains are missing (the tables were flushed behind our back) */
+  async flushed(): Promise<boolean> {
+    const saved = await this.ipt.save();
+    return ['mangle', 'nat', 'filter'].some((table) => !(saved.split(/^\*/m).find((s) => s.startsWith(table + '\n')) ?? '').includes(`:${CANARY} `));
+  }
 
   constructor(private readonly opts: RenderOptions, private readonly ipt: IptablesRunner = hostIptables) {}
 
@@ -26,7 +35,7 @@ export class IptablesProxier {
     const stale = [...new Set([...this.knownNatChains, ...existing])];
     const { text, natChains } = renderRules(ports, this.opts, stale);
     const jumps = missingJumps(saved);
-    await this.ipt.restore(injectJumps(text, jumps));
+    await this.ipt.restore(injectJumps(text, jumps) + `*mangle\n:${CANARY} - [0:0]\nCOMMIT\n`);
     this.knownNatChains = natChains.filter(ownedChainPrefix);
   }
 
@@ -47,6 +56,7 @@ export class IptablesProxier {
       }
       lines.push(...ours.map((c) => `:${c} - [0:0]`), ...ours.map((c) => `-X ${c}`), 'COMMIT');
     }
+    if (saved.includes(`:${CANARY} `)) lines.push('*mangle', `:${CANARY} - [0:0]`, `-X ${CANARY}`, 'COMMIT');
     if (lines.length) await this.ipt.restore(lines.join('\n') + '\n');
   }
 }

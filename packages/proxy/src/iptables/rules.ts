@@ -26,7 +26,7 @@ export interface Rendered { text: string; natChains: string[] }
 export function renderRules(ports: ServicePort[], o: RenderOptions, staleNatChains: string[] = []): Rendered {
   const mark = `0x${(1 << o.masqueradeBit).toString(16)}`;
   const filterRules: string[] = [];
-  const natChains = ['KUBE-NODEPORTS', 'KUBE-SERVICES', 'KUBE-MARK-MASQ', 'KUBE-POSTROUTING'];
+  const natChains = ['KUBE-NODEPORTS', 'KUBE-SERVICES', 'KUBE-MARK-MASQ', 'KUBE-POSTROUTING', 'KUBE-PROXY-CANARY'];
   const natRules: string[] = [];
   const svcRules: string[] = [];
   const perService: string[][] = [];
@@ -91,7 +91,7 @@ export function renderRules(ports: ServicePort[], o: RenderOptions, staleNatChai
 
   const filter = [
     '*filter',
-    ...['KUBE-NODEPORTS', 'KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-FORWARD', 'KUBE-PROXY-FIREWALL'].map((c) => `:${c} - [0:0]`),
+    ...['KUBE-NODEPORTS', 'KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-FORWARD', 'KUBE-PROXY-FIREWALL', 'KUBE-PROXY-CANARY'].map((c) => `:${c} - [0:0]`),
     ...filterRules,
     ...externalFilter,
     '-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP',
