@@ -344,6 +344,24 @@ describe('embedded cluster', () => {
     expect(after).toMatch(/^kubeproxy_sync_full_proxy_rules_canary_resyncs_total \d+/m);
   });
 
+  it('externalTrafficPolicy: Local keeps the client address, serves only where a pod runs, and says so on the health check port', async () => {
+    await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'local-echo', labels: { app: 'local-echo' } },
+      spec: { nodeSelector: { 'kubernetes.io/hostname': `${NAME}-worker` }, containers: [{ name: 'c', image: 'amsy810/echo-nginx:v2.0' }] } } });
+    const svc = await core.createNamespacedService({ namespace: 'default', body: { metadata: { name: 'local-np' },
+      // a LoadBalancer (upstream allocates a health-check port only for those); its NodePort path is the same
+      spec: { type: 'LoadBalancer', externalTrafficPolicy: 'Local', selector: { app: 'local-echo' }, ports: [{ port: 80, nodePort: 30222 }] } } });
+    expect(svc.spec!.healthCheckNodePort).toBeGreaterThanOrEqual(30000);
+    const client = (cmd: string) => execa('nsenter', [`--net=/run/netns/${NAME}-client`, 'sh', '-c', cmd], { reject: false });
+    const answer = await waitFor('the local node to answer', async () => { const r = await client('curl -s --max-time 1 http://172.18.0.3:30222/'); return r.stdout.startsWith('Host=') && r.stdout; }, 20_000);
+    expect(answer).toMatch(/From=local-echo ClientIP=172\.18\.0\.1 /); // not masqueraded: the client's own address
+    expect((await client('curl -s --max-time 2 http://172.18.0.4:30222/; echo "exit=$?"')).stdout).toContain('exit=28'); // dropped
+    const health = async (ip: string) => (await client(`curl -s -w ' %{http_code}' http://${ip}:${svc.spec!.healthCheckNodePort}/`)).stdout;
+    expect(await health('172.18.0.3')).toBe('{"service":{"namespace":"default","name":"local-np"},"localEndpoints":1,"serviceProxyHealthy":true} 200');
+    expect(await health('172.18.0.4')).toMatch(/"localEndpoints":0.* 503$/);
+    await core.deleteNamespacedService({ name: 'local-np', namespace: 'default' });
+    await core.deleteNamespacedPod({ name: 'local-echo', namespace: 'default', body: { gracePeriodSeconds: 0 } });
+  });
+
   it('has a client host outside the nodes that reaches every node IP (kube-proxy healthz on :10256)', async () => {
     for (const ip of ['172.18.0.2', '172.18.0.3', '172.18.0.4']) {
       const r = await execa('nsenter', [`--net=/run/netns/${NAME}-client`, 'curl', '-s', '--max-time', '3', `http://${ip}:10256/healthz`]);

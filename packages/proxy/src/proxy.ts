@@ -7,6 +7,7 @@ import { execa } from 'execa';
 import type { ProxyConfig } from './config.js';
 import { IptablesProxier } from './iptables/proxier.js';
 import { ProxyMetrics } from './metrics.js';
+import { HealthCheckServers } from './healthcheck.js';
 import { buildServicePorts, type ServicePort } from './service-ports.js';
 
 export interface Backend {
@@ -24,7 +25,7 @@ async function iptablesSupportsRandomFully(): Promise<boolean> {
 export async function makeBackend(cfg: ProxyConfig): Promise<Backend> {
   switch (cfg.mode) {
     case 'iptables':
-      return new IptablesProxier({ clusterCIDR: cfg.clusterCIDR, masqueradeBit: cfg.masqueradeBit, masqueradeAll: cfg.masqueradeAll, randomFully: await iptablesSupportsRandomFully() });
+      return new IptablesProxier({ nodeName: cfg.hostnameOverride, clusterCIDR: cfg.clusterCIDR, masqueradeBit: cfg.masqueradeBit, masqueradeAll: cfg.masqueradeAll, randomFully: await iptablesSupportsRandomFully() });
     default:
       throw new Error(`proxy mode "${cfg.mode}" is not implemented yet in svclab's kube-proxy (only "iptables" is); set mode: iptables in the kube-proxy ConfigMap`);
   }
@@ -41,6 +42,7 @@ export class Proxy {
   private healthz?: Server;
   private metricsServer?: Server;
   readonly metrics = new ProxyMetrics();
+  private readonly healthChecks = new HealthCheckServers((m) => this.log(m));
   /** endpoint changes not yet programmed: their trigger times, for network_programming_duration_seconds */
   private triggers: number[] = [];
   private started = false;
@@ -89,6 +91,7 @@ export class Proxy {
     const triggers = this.triggers;
     this.triggers = [];
     const ports = buildServicePorts(this.services!.cache.list(), this.slices!.cache.list());
+    this.healthChecks.update(ports, this.cfg.hostnameOverride);
     this.syncing = this.backend.sync(ports).then(
       () => {
         const now = Date.now();
@@ -133,6 +136,7 @@ export class Proxy {
     clearTimeout(this.timer);
     clearInterval(this.periodic);
     clearInterval(this.canary);
+    this.healthChecks.closeAll();
     this.metricsServer?.close();
     await Promise.all([this.services?.stop(), this.slices?.stop()]);
     this.healthz?.close();

@@ -19,6 +19,9 @@ export interface ServicePort {
   loadBalancerIPs: string[];
   /** sessionAffinity ClientIP timeout in seconds, 0 for None */
   affinitySeconds: number;
+  /** externalTrafficPolicy: Local (external traffic only to endpoints on this node, client address kept) */
+  externalLocal: boolean;
+  healthCheckNodePort: number;
   endpoints: Endpoint[];
 }
 
@@ -65,10 +68,21 @@ export function buildServicePorts(services: readonly V1Service[], slices: readon
         clusterIP: svc.spec!.clusterIP!, port: sp.port, nodePort: sp.nodePort ?? 0,
         externalIPs: svc.spec!.externalIPs ?? [],
         loadBalancerIPs: (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter((ip): ip is string => !!ip),
+        externalLocal: svc.spec!.externalTrafficPolicy === 'Local' && (svc.spec!.type === 'NodePort' || svc.spec!.type === 'LoadBalancer'),
+        healthCheckNodePort: svc.spec!.healthCheckNodePort ?? 0,
         affinitySeconds: svc.spec!.sessionAffinity === 'ClientIP' ? svc.spec!.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800 : 0,
         endpoints: [...seen.values()].sort((a, b) => (endpointString(a) < endpointString(b) ? -1 : endpointString(a) > endpointString(b) ? 1 : 0)),
       });
     }
   }
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * The endpoints traffic may go to (KEP-1669): the ready ones; if there are none, the ones still serving
+ * while they terminate, so connections drain instead of failing.
+ */
+export function usable(endpoints: Endpoint[]): Endpoint[] {
+  const ready = endpoints.filter((e) => e.ready);
+  return ready.length ? ready : endpoints.filter((e) => e.serving && e.terminating);
 }

@@ -26,3 +26,4 @@ export function portProtoHash(servicePortName: string, protocol: string): string
 export const serviceChain = (spn: string, proto: string) => `KUBE-SVC-${portProtoHash(spn, proto)}`;
 export const endpointChain = (spn: string, proto: string, endpoint: string) => `KUBE-SEP-${hash16(spn + proto.toLowerCase() + endpoint)}`;
 export const externalChain = (spn: string, proto: string) => `KUBE-EXT-${portProtoHash(spn, proto)}`;
+export const localChain = (spn: string, proto: string) => `KUBE-SVL-${portProtoHash(spn, proto)}`;

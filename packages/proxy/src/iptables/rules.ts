@@ -1,9 +1,11 @@
 // Renders the iptables-restore input for a set of Service ports, in upstream's layout and order
 // (pkg/proxy/iptables/proxier.go syncProxyRules): filter then nat, chain declarations first.
-import { endpointString, type ServicePort } from '../service-ports.js';
-import { endpointChain, externalChain, serviceChain } from './names.js';
+import { endpointString, usable, type ServicePort } from '../service-ports.js';
+import { endpointChain, externalChain, localChain, serviceChain } from './names.js';
 
 export interface RenderOptions {
+  /** this node's name: endpoints on it are local (externalTrafficPolicy: Local) */
+  nodeName?: string;
   /** the local-traffic detector: pod traffic from this CIDR to a ClusterIP is not masqueraded */
   clusterCIDR: string;
   masqueradeBit: number;
@@ -38,7 +40,11 @@ export function renderRules(ports: ServicePort[], o: RenderOptions, staleNatChai
     const match = `-m ${proto} -p ${proto}`;
     const dst = `${match} -d ${sp.clusterIP} --dport ${sp.port}`;
     const external = [...sp.externalIPs.map((ip) => ['external IP', ip]), ...sp.loadBalancerIPs.map((ip) => ['loadbalancer IP', ip])] as Array<[string, string]>;
-    const ready = sp.endpoints.filter((e) => e.ready);
+    const ready = usable(sp.endpoints);
+    const local = sp.externalLocal ? usable(sp.endpoints.filter((e) => e.nodeName === o.nodeName)) : ready;
+    if (sp.externalLocal && sp.healthCheckNodePort) {
+      filterRules.push(`-A KUBE-NODEPORTS -m comment --comment ${comment(`${sp.name} health check node port`)} -m tcp -p tcp --dport ${sp.healthCheckNodePort} -j ACCEPT`);
+    }
     if (ready.length === 0) {
       // nothing to reach: refuse at once, on the ClusterIP and on every external way in
       const why = comment(`${sp.name} has no endpoints`);
@@ -50,16 +56,38 @@ export function renderRules(ports: ServicePort[], o: RenderOptions, staleNatChai
     const svcChain = serviceChain(sp.name, sp.protocol);
     natChains.push(svcChain);
     svcRules.push(`-A KUBE-SERVICES -m comment --comment ${comment(`${sp.name} cluster IP`)} ${dst} -j ${svcChain}`);
-    if (external.length || sp.nodePort) {
-      // external traffic (NodePort, external and load-balancer IPs) goes through KUBE-EXT, which masquerades it
+    if ((external.length || sp.nodePort) && local.length === 0) {
+      // Local policy and no endpoint on this node: external traffic is dropped here (a load balancer's
+      // health check sends it to a node that has one)
+      const why = comment(`${sp.name} has no local endpoints`);
+      for (const [, ip] of external) externalFilter.push(`-A KUBE-EXTERNAL-SERVICES -m comment --comment ${why} ${match} -d ${ip} --dport ${sp.port} -j DROP`);
+      if (sp.nodePort) externalFilter.push(`-A KUBE-EXTERNAL-SERVICES -m comment --comment ${why} -m addrtype --dst-type LOCAL ${match} --dport ${sp.nodePort} -j DROP`);
+    } else if (external.length || sp.nodePort) {
+      // external traffic (NodePort, external and load-balancer IPs) goes through KUBE-EXT: masqueraded to
+      // the cluster's endpoints, or (Local policy) to this node's, keeping the client's address
       const extChain = externalChain(sp.name, sp.protocol);
       natChains.push(extChain);
       for (const [what, ip] of external) svcRules.push(`-A KUBE-SERVICES -m comment --comment ${comment(`${sp.name} ${what}`)} ${match} -d ${ip} --dport ${sp.port} -j ${extChain}`);
       if (sp.nodePort) nodePortRules.push(`-A KUBE-NODEPORTS -m comment --comment ${comment(sp.name)} ${match} --dport ${sp.nodePort} -j ${extChain}`);
-      perService.push([
-        `-A ${extChain} -m comment --comment ${comment(`masquerade traffic for ${sp.name} external destinations`)} -j KUBE-MARK-MASQ`,
-        `-A ${extChain} -j ${svcChain}`,
-      ]);
+      if (!sp.externalLocal) {
+        perService.push([
+          `-A ${extChain} -m comment --comment ${comment(`masquerade traffic for ${sp.name} external destinations`)} -j KUBE-MARK-MASQ`,
+          `-A ${extChain} -j ${svcChain}`,
+        ]);
+      } else {
+        const svlChain = localChain(sp.name, sp.protocol);
+        natChains.push(svlChain);
+        perService.push([
+          ...(o.clusterCIDR ? [`-A ${extChain} -m comment --comment ${comment(`pod traffic for ${sp.name} external destinations`)} -s ${o.clusterCIDR} -j ${svcChain}`] : []),
+          `-A ${extChain} -m comment --comment ${comment(`masquerade LOCAL traffic for ${sp.name} external destinations`)} -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ`,
+          `-A ${extChain} -m comment --comment ${comment(`route LOCAL traffic for ${sp.name} external destinations`)} -m addrtype --src-type LOCAL -j ${svcChain}`,
+          `-A ${extChain} -j ${svlChain}`,
+          ...local.map((e, i) => {
+            const stat = i < local.length - 1 ? ` -m statistic --mode random --probability ${probability(local.length - i)}` : '';
+            return `-A ${svlChain} -m comment --comment ${comment(`${sp.name} -> ${endpointString(e)}`)}${stat} -j ${endpointChain(sp.name, sp.protocol, endpointString(e))}`;
+          }),
+        ]);
+      }
     }
     const rules: string[] = [];
     if (o.masqueradeAll) rules.push(`-A ${svcChain} -m comment --comment ${comment(`${sp.name} cluster IP`)} ${dst} -j KUBE-MARK-MASQ`);
@@ -71,13 +99,17 @@ export function renderRules(ports: ServicePort[], o: RenderOptions, staleNatChai
       for (const [e, sep] of seps) rules.push(`-A ${svcChain} -m comment --comment ${comment(`${sp.name} -> ${endpointString(e)}`)} -m recent --name ${sep} --rcheck --seconds ${sp.affinitySeconds} --reap -j ${sep}`);
     }
     seps.forEach(([e, sep], i) => {
-      natChains.push(sep);
       const stat = i < ready.length - 1 ? ` -m statistic --mode random --probability ${probability(ready.length - i)}` : '';
       rules.push(`-A ${svcChain} -m comment --comment ${comment(`${sp.name} -> ${endpointString(e)}`)}${stat} -j ${sep}`);
+    });
+    // an endpoint chain for every endpoint a chain jumps to: the cluster's, and this node's (Local policy)
+    for (const e of [...ready, ...local.filter((l) => !ready.includes(l))]) {
+      const sep = endpointChain(sp.name, sp.protocol, endpointString(e));
+      natChains.push(sep);
       const remember = sp.affinitySeconds ? ` -m recent --name ${sep} --set` : '';
       sepRules.push(`-A ${sep} -m comment --comment ${comment(sp.name)} -s ${e.ip} -j KUBE-MARK-MASQ`);
       sepRules.push(`-A ${sep} -m comment --comment ${comment(sp.name)}${remember} ${match} -j DNAT --to-destination ${endpointString(e)}`);
-    });
+    }
     perService.push([...sepRules, ...rules]);
   }
 
