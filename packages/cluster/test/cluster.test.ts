@@ -354,7 +354,9 @@ describe('embedded cluster', () => {
     const client = (cmd: string) => execa('nsenter', [`--net=/run/netns/${NAME}-client`, 'sh', '-c', cmd], { reject: false });
     const answer = await waitFor('the local node to answer', async () => { const r = await client('curl -s --max-time 1 http://172.18.0.3:30222/'); return r.stdout.startsWith('Host=') && r.stdout; }, 20_000);
     expect(answer).toMatch(/From=local-echo ClientIP=172\.18\.0\.1 /); // not masqueraded: the client's own address
-    expect((await client('curl -s --max-time 2 http://172.18.0.4:30222/; echo "exit=$?"')).stdout).toContain('exit=28'); // dropped
+    // the other node's kube-proxy may sync a moment later; once it has, the request is dropped (a timeout, not a refusal)
+    await waitFor('worker2 to program the Service', async () => (await execa('nsenter', [`--net=/run/netns/${NAME}-worker2`, 'iptables-save', '-t', 'filter'])).stdout.includes('default/local-np has no local endpoints'), 15_000);
+    expect((await client('curl -s --max-time 2 http://172.18.0.4:30222/; echo "exit=$?"')).stdout).toContain('exit=28');
     const health = async (ip: string) => (await client(`curl -s -w ' %{http_code}' http://${ip}:${svc.spec!.healthCheckNodePort}/`)).stdout;
     expect(await health('172.18.0.3')).toBe('{"service":{"namespace":"default","name":"local-np"},"localEndpoints":1,"serviceProxyHealthy":true} 200');
     expect(await health('172.18.0.4')).toMatch(/"localEndpoints":0.* 503$/);
