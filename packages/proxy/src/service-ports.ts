@@ -21,6 +21,8 @@ export interface ServicePort {
   affinitySeconds: number;
   /** externalTrafficPolicy: Local (external traffic only to endpoints on this node, client address kept) */
   externalLocal: boolean;
+  /** internalTrafficPolicy: Local (ClusterIP traffic only to endpoints on the client's node) */
+  internalLocal: boolean;
   healthCheckNodePort: number;
   endpoints: Endpoint[];
 }
@@ -70,6 +72,7 @@ export function buildServicePorts(services: readonly V1Service[], slices: readon
         loadBalancerIPs: (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter((ip): ip is string => !!ip),
         externalLocal: svc.spec!.externalTrafficPolicy === 'Local' && (svc.spec!.type === 'NodePort' || svc.spec!.type === 'LoadBalancer'),
         healthCheckNodePort: svc.spec!.healthCheckNodePort ?? 0,
+        internalLocal: svc.spec!.internalTrafficPolicy === 'Local',
         affinitySeconds: svc.spec!.sessionAffinity === 'ClientIP' ? svc.spec!.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800 : 0,
         endpoints: [...seen.values()].sort((a, b) => (endpointString(a) < endpointString(b) ? -1 : endpointString(a) > endpointString(b) ? 1 : 0)),
       });

@@ -37,6 +37,21 @@ describe('externalTrafficPolicy: Local, as upstream writes it', () => {
     expect(text).not.toContain('-A KUBE-NODEPORTS -m comment --comment ns2/svc2:p80 -m tcp');
   });
 
+  it('internalTrafficPolicy: Local sends ClusterIP traffic to this node\'s endpoints, and drops it where there are none', () => {
+    const svc: V1Service = { metadata: { namespace: 'ns', name: 'itp' }, spec: { clusterIP: '10.96.8.8', internalTrafficPolicy: 'Local', ports: [{ name: 'p80', port: 80 }] } };
+    const here = render([svc], [slice('ns', 'itp', [{ ip: '10.244.0.5', node: 'n1' }, { ip: '10.244.1.5', node: 'n2' }])]);
+    const svl = here.split('\n').filter((l) => l.includes('KUBE-SVL-')).map((l) => l.replace(/KUBE-(SVL|SEP)-\w+/g, 'KUBE-$1-h'));
+    expect(svl).toEqual([
+      ':KUBE-SVL-h - [0:0]',
+      '-A KUBE-SERVICES -m comment --comment "ns/itp:p80 cluster IP" -m tcp -p tcp -d 10.96.8.8 --dport 80 -j KUBE-SVL-h',
+      '-A KUBE-SVL-h -m comment --comment "ns/itp:p80 cluster IP" -m tcp -p tcp -d 10.96.8.8 --dport 80 ! -s 10.244.0.0/16 -j KUBE-MARK-MASQ',
+      '-A KUBE-SVL-h -m comment --comment "ns/itp:p80 -> 10.244.0.5:80" -j KUBE-SEP-h',
+    ]);
+    const elsewhere = render([svc], [slice('ns', 'itp', [{ ip: '10.244.1.5', node: 'n2' }])]);
+    expect(elsewhere).toContain('-A KUBE-SERVICES -m comment --comment "ns/itp:p80 has no local endpoints" -m tcp -p tcp -d 10.96.8.8 --dport 80 -j DROP');
+    expect(elsewhere).not.toContain('KUBE-SVL-');
+  });
+
   it('falls back to serving, terminating endpoints when none is ready (connections drain instead of failing)', () => {
     const svc: V1Service = { metadata: { namespace: 'ns', name: 'drain' }, spec: { clusterIP: '10.96.7.7', ports: [{ name: 'p80', port: 80 }] } };
     const text = render([svc], [slice('ns', 'drain', [{ ip: '10.244.0.9', node: 'n1', ready: false, serving: true, terminating: true }, { ip: '10.244.0.8', node: 'n1', ready: false, serving: false }])]);

@@ -41,7 +41,11 @@ export function renderRules(ports: ServicePort[], o: RenderOptions, staleNatChai
     const dst = `${match} -d ${sp.clusterIP} --dport ${sp.port}`;
     const external = [...sp.externalIPs.map((ip) => ['external IP', ip]), ...sp.loadBalancerIPs.map((ip) => ['loadbalancer IP', ip])] as Array<[string, string]>;
     const ready = usable(sp.endpoints);
-    const local = sp.externalLocal ? usable(sp.endpoints.filter((e) => e.nodeName === o.nodeName)) : ready;
+    const nodeLocal = usable(sp.endpoints.filter((e) => e.nodeName === o.nodeName));
+    const local = sp.externalLocal ? nodeLocal : ready;
+    // one KUBE-SVL chain (this node's endpoints) serves both Local policies
+    const svlChain = localChain(sp.name, sp.protocol);
+    const usesSvl = (sp.externalLocal || sp.internalLocal) && nodeLocal.length > 0 && ready.length > 0;
     if (sp.externalLocal && sp.healthCheckNodePort) {
       filterRules.push(`-A KUBE-NODEPORTS -m comment --comment ${comment(`${sp.name} health check node port`)} -m tcp -p tcp --dport ${sp.healthCheckNodePort} -j ACCEPT`);
     }
@@ -55,7 +59,21 @@ export function renderRules(ports: ServicePort[], o: RenderOptions, staleNatChai
     }
     const svcChain = serviceChain(sp.name, sp.protocol);
     natChains.push(svcChain);
-    svcRules.push(`-A KUBE-SERVICES -m comment --comment ${comment(`${sp.name} cluster IP`)} ${dst} -j ${svcChain}`);
+    if (!sp.internalLocal) svcRules.push(`-A KUBE-SERVICES -m comment --comment ${comment(`${sp.name} cluster IP`)} ${dst} -j ${svcChain}`);
+    else if (usesSvl) svcRules.push(`-A KUBE-SERVICES -m comment --comment ${comment(`${sp.name} cluster IP`)} ${dst} -j ${svlChain}`);
+    else filterRules.push(`-A KUBE-SERVICES -m comment --comment ${comment(`${sp.name} has no local endpoints`)} ${dst} -j DROP`);
+    if (usesSvl) {
+      natChains.push(svlChain);
+      perService.push([
+        // internalTrafficPolicy Local: the ClusterIP's masquerade rule lives in the chain the ClusterIP uses
+        ...(sp.internalLocal && o.masqueradeAll ? [`-A ${svlChain} -m comment --comment ${comment(`${sp.name} cluster IP`)} ${dst} -j KUBE-MARK-MASQ`] : []),
+        ...(sp.internalLocal && !o.masqueradeAll && o.clusterCIDR ? [`-A ${svlChain} -m comment --comment ${comment(`${sp.name} cluster IP`)} ${dst} ! -s ${o.clusterCIDR} -j KUBE-MARK-MASQ`] : []),
+        ...nodeLocal.map((e, i) => {
+          const stat = i < nodeLocal.length - 1 ? ` -m statistic --mode random --probability ${probability(nodeLocal.length - i)}` : '';
+          return `-A ${svlChain} -m comment --comment ${comment(`${sp.name} -> ${endpointString(e)}`)}${stat} -j ${endpointChain(sp.name, sp.protocol, endpointString(e))}`;
+        }),
+      ]);
+    }
     if ((external.length || sp.nodePort) && local.length === 0) {
       // Local policy and no endpoint on this node: external traffic is dropped here (a load balancer's
       // health check sends it to a node that has one)
@@ -75,17 +93,11 @@ export function renderRules(ports: ServicePort[], o: RenderOptions, staleNatChai
           `-A ${extChain} -j ${svcChain}`,
         ]);
       } else {
-        const svlChain = localChain(sp.name, sp.protocol);
-        natChains.push(svlChain);
         perService.push([
           ...(o.clusterCIDR ? [`-A ${extChain} -m comment --comment ${comment(`pod traffic for ${sp.name} external destinations`)} -s ${o.clusterCIDR} -j ${svcChain}`] : []),
           `-A ${extChain} -m comment --comment ${comment(`masquerade LOCAL traffic for ${sp.name} external destinations`)} -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ`,
           `-A ${extChain} -m comment --comment ${comment(`route LOCAL traffic for ${sp.name} external destinations`)} -m addrtype --src-type LOCAL -j ${svcChain}`,
           `-A ${extChain} -j ${svlChain}`,
-          ...local.map((e, i) => {
-            const stat = i < local.length - 1 ? ` -m statistic --mode random --probability ${probability(local.length - i)}` : '';
-            return `-A ${svlChain} -m comment --comment ${comment(`${sp.name} -> ${endpointString(e)}`)}${stat} -j ${endpointChain(sp.name, sp.protocol, endpointString(e))}`;
-          }),
         ]);
       }
     }
@@ -103,7 +115,7 @@ export function renderRules(ports: ServicePort[], o: RenderOptions, staleNatChai
       rules.push(`-A ${svcChain} -m comment --comment ${comment(`${sp.name} -> ${endpointString(e)}`)}${stat} -j ${sep}`);
     });
     // an endpoint chain for every endpoint a chain jumps to: the cluster's, and this node's (Local policy)
-    for (const e of [...ready, ...local.filter((l) => !ready.includes(l))]) {
+    for (const e of [...ready, ...(usesSvl ? nodeLocal.filter((l) => !ready.includes(l)) : [])]) {
       const sep = endpointChain(sp.name, sp.protocol, endpointString(e));
       natChains.push(sep);
       const remember = sp.affinitySeconds ? ` -m recent --name ${sep} --set` : '';
