@@ -1,13 +1,11 @@
 // Tutorial 001, ClusterIP: a Deployment of three echo pods behind Service sample-clusterip
 // (8080 -> 80), reached from a test pod inside the cluster through the kernel's DNAT.
-import { fileURLToPath } from 'node:url';
 import type { V1Pod } from '@kubernetes/client-node';
-import { applyFile, endpointsTable, podNameIpTable, readyPods, runToCompletion, servicesTable, waitFor, type LabContext, type Scenario } from '@svclab/lab';
+import { applyFile, endpointsTable, labFile, parseEcho, podNameIpTable, readyPods, runToCompletion, servicesTable, untilServed, waitFor, type LabContext, type Scenario } from '@svclab/lab';
 
-const manifest = (f: string) => fileURLToPath(new URL(`./manifests/${f}`, import.meta.url));
+const manifest = (f: string) => labFile(import.meta.url, f);
 const ipInServiceCIDR = (ip: string) => { const [a, b] = ip.split('.').map(Number) as [number, number]; return a === 10 && b >= 96 && b <= 111; };
 const REQUESTS = 30;
-const ECHO = /^Host=(\S+) Path=(\S+) From=(\S+) ClientIP=(\S+) XFF=(.*)$/;
 // pod names as the Deployment controller makes them: <deployment>-<pod-template-hash>-<5 chars>
 const POD_NAME = /^sample-deployment-[bcdfghjklmnpqrstvwxz2456789]{6,10}-[bcdfghjklmnpqrstvwxz2456789]{5}$/;
 
@@ -70,19 +68,18 @@ const scenario: Scenario = {
         ctx.narrate.say(`A test pod (amsy810/tools) inside the cluster curls ${url} ${REQUESTS} times:`);
         ctx.narrate.command(`kubectl run --image=amsy810/tools:v2.0 --restart=Never testpod --command -- sh -c 'for i in $(seq ${REQUESTS}); do curl -s ${url}; done'`);
         ctx.narrate.say('(the pod first waits until kube-proxy has programmed the new Service: it syncs at most once per minSyncPeriod, 1s)');
-        const programmed = `t=0; until curl -s -o /dev/null --max-time 1 ${url}; do t=$((t+1)); [ $t -gt 50 ] && echo "not programmed" && exit 1; sleep 0.2; done; echo programmed`;
         const run = await runToCompletion(ctx, 'testpod', 'amsy810/tools:v2.0',
-          ['sh', '-c', `${programmed}; for i in $(seq ${REQUESTS}); do curl -s --max-time 3 ${url} || echo "curl failed: $?"; done`]);
+          ['sh', '-c', `${untilServed(url)}; for i in $(seq ${REQUESTS}); do curl -s --max-time 3 ${url} || echo "curl failed: $?"; done`]);
         const [first, ...lines] = run.log.split('\n').filter(Boolean);
-        ctx.check(first === 'programmed', `the Service answers on ${url} within 10s of its endpoints becoming ready`, first);
+        ctx.check(first === 'served', `the Service answers on ${url} within 10s of its endpoints becoming ready`, first);
         ctx.narrate.output(lines.slice(0, 5).join('\n') + (lines.length > 5 ? `\n... (${lines.length - 5} more)` : ''));
         ctx.narrate.output('pod "testpod" deleted');
         const testPodIP = run.pod.status!.podIP!;
         const names = new Set(pods(ctx).map((p) => p.metadata!.name!));
-        const parsed = lines.map((l) => l.match(ECHO));
+        const parsed = lines.map(parseEcho);
         ctx.check(lines.length === REQUESTS && parsed.every(Boolean), `all ${REQUESTS} requests answered in the tutorial's format`,
           lines.filter((_, i) => !parsed[i]).slice(0, 3).join(' | '));
-        const answers = parsed.map((m) => ({ host: m![1]!, path: m![2]!, from: m![3]!, client: m![4]! }));
+        const answers = parsed.map((a) => a!);
         ctx.check(answers.every((a) => a.host === ip && a.path === '/'), `Host=${ip} Path=/ in every answer`);
         ctx.check(answers.every((a) => names.has(a.from)), 'every From= is a pod of sample-deployment');
         const seen = new Set(answers.map((a) => a.from));

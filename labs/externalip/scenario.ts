@@ -1,11 +1,9 @@
 // Tutorial 001, 6.4: a ClusterIP Service with externalIPs set to node addresses answers on
 // <node ip>:8080 from outside the cluster, on the listed nodes only.
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { applyFile, kubectl, readyPods, type Scenario } from '@svclab/lab';
+import { applyFile, kubectl, labFile, parseEcho, readyPods, untilServed, type Scenario } from '@svclab/lab';
 
-const manifest = (f: string) => fileURLToPath(new URL(`./manifests/${f}`, import.meta.url));
-const ECHO = /^Host=(\S+) Path=\/ From=(sample-deployment-\S+) ClientIP=(\S+) XFF=$/;
+const manifest = (f: string) => labFile(import.meta.url, f);
 
 const scenario: Scenario = {
   name: 'externalip',
@@ -37,10 +35,10 @@ const scenario: Scenario = {
         for (const node of ctx.facts.get('listed') as Array<{ name: string; ip: string }>) {
           const url = `http://${node.ip}:8080`;
           ctx.narrate.command(`curl ${url}    # from the client host, outside the nodes`);
-          const r = await ctx.cluster.onClientHost(`t=0; until curl -s --max-time 1 ${url}; do t=$((t+1)); [ $t -gt 50 ] && exit 1; sleep 0.2; done`);
+          const r = await ctx.cluster.onClientHost(`${untilServed(url)} >/dev/null && curl -s --max-time 2 ${url}`);
           ctx.narrate.output(r.stdout);
-          const m = r.stdout.trim().match(ECHO);
-          ctx.check(r.exitCode === 0 && !!m && m[1] === node.ip, `${node.name} answers with Host=${node.ip} and a pod of sample-deployment`, r.stdout);
+          const a = parseEcho(r.stdout);
+          ctx.check(r.exitCode === 0 && a?.host === node.ip && a.path === '/' && a.from.startsWith('sample-deployment-'), `${node.name} answers with Host=${node.ip} and a pod of sample-deployment`, r.stdout);
         }
         const other = ctx.facts.get('unlisted') as { name: string; ip: string };
         const refused = await ctx.cluster.onClientHost(`curl -s --max-time 2 http://${other.ip}:8080; echo "exit=$?"`);

@@ -1,13 +1,11 @@
 // Tutorials 001 (6.5) and 004: a NodePort Service answers on port 30080 of every node's address,
 // from a client outside the cluster, even on a node that runs none of its pods; kube-proxy spreads
 // the requests over the pods, and the client's address is masqueraded (externalTrafficPolicy: Cluster).
-import { fileURLToPath } from 'node:url';
 import type { V1Pod } from '@kubernetes/client-node';
-import { applyFile, looksUniform, readyPods, servicesTable, type LabContext, type Scenario } from '@svclab/lab';
+import { applyFile, labFile, looksUniform, parseEcho, readyPods, servicesTable, untilServed, type LabContext, type Scenario } from '@svclab/lab';
 
-const manifest = (f: string) => fileURLToPath(new URL(`./manifests/${f}`, import.meta.url));
+const manifest = (f: string) => labFile(import.meta.url, f);
 const PER_NODE = 60;
-const ECHO = /^Host=(\S+) Path=(\S+) From=(\S+) ClientIP=(\S+) XFF=(.*)$/;
 const pods = (ctx: LabContext) => ctx.facts.get('pods') as V1Pod[];
 
 const scenario: Scenario = {
@@ -41,16 +39,16 @@ const scenario: Scenario = {
           const url = `http://${node.ip}:30080/`;
           ctx.narrate.command(`curl -s ${url}    # ${PER_NODE} times, from the client host`);
           // the first request may race kube-proxy's first sync of the new Service (minSyncPeriod 1s)
-          const r = await ctx.cluster.onClientHost(`t=0; until curl -s -o /dev/null --max-time 1 ${url}; do t=$((t+1)); [ $t -gt 50 ] && exit 1; sleep 0.2; done; for i in $(seq ${PER_NODE}); do curl -s --max-time 3 ${url} || echo "curl failed: $?"; done`);
+          const r = await ctx.cluster.onClientHost(`${untilServed(url)} >/dev/null; for i in $(seq ${PER_NODE}); do curl -s --max-time 3 ${url} || echo "curl failed: $?"; done`);
           const lines = r.stdout.split('\n').filter(Boolean);
           ctx.narrate.output(lines.slice(0, 2).join('\n') + `\n... (${lines.length - 2} more)`);
-          const parsed = lines.map((l) => l.match(ECHO));
+          const parsed = lines.map(parseEcho);
           ctx.check(r.exitCode === 0 && lines.length === PER_NODE && parsed.every(Boolean), `${node.name} (${node.ip}) answered all ${PER_NODE} requests`, lines.find((_, i) => !parsed[i]));
-          ctx.check(parsed.every((m) => names.has(m![3]!)), `every answer via ${node.name} came from a pod of sample-deployment`);
-          const clients = new Set(parsed.map((m) => m![4]!));
+          ctx.check(parsed.every((a) => names.has(a!.from)), `every answer via ${node.name} came from a pod of sample-deployment`);
+          const clients = new Set(parsed.map((a) => a!.client));
           ctx.check(![...clients].includes('172.18.0.1') && [...clients].every((ip) => nodeIPs.has(ip) || ip.startsWith('10.244.')),
             `the pods saw ${[...clients].join(', ')}, not the client's 172.18.0.1: external traffic is masqueraded`);
-          for (const m of parsed) counts.set(m![3]!, counts.get(m![3]!)! + 1);
+          for (const a of parsed) counts.set(a!.from, counts.get(a!.from)! + 1);
         }
         const spread = looksUniform([...counts.values()]);
         ctx.check(spread.ok, `the ${PER_NODE * ctx.cluster.nodes.length} requests spread evenly over the 3 pods (${[...counts.values()].join(' / ')}; chi-square ${spread.statistic.toFixed(2)} < ${spread.critical})`);

@@ -2,7 +2,7 @@
 // affinity the requests spread over the pods (iptables picks at random: a chi-square test, where the
 // tutorial's ipvs output shows strict round-robin); with sessionAffinity ClientIP one client sticks to
 // one pod until the timeout lapses; back to None it spreads again.
-import { kubectl, looksUniform, runToCompletion, waitFor, type LabContext, type Scenario } from '@svclab/lab';
+import { kubectl, looksUniform, runToCompletion, untilServed, waitFor, type LabContext, type Scenario } from '@svclab/lab';
 
 const NS = 'test';
 const ipsOf = (ctx: LabContext) => ctx.facts.get('ips') as string[];
@@ -53,7 +53,7 @@ const scenario: Scenario = {
         await kubectl(ctx, ['describe', 'service', 'svc-nginx', '-n', NS]);
         const url = ctx.facts.get('url') as string;
         ctx.narrate.command(`while true; do curl ${url}; done    # 90 requests from a test pod`);
-        const answers = await curlLoop(ctx, 'loop-none', `until curl -s -o /dev/null --max-time 1 ${url}; do sleep 0.2; done; for i in $(seq 90); do curl -s --max-time 2 ${url}; done`);
+        const answers = await curlLoop(ctx, 'loop-none', `${untilServed(url)} >/dev/null; for i in $(seq 90); do curl -s --max-time 2 ${url}; done`);
         ctx.narrate.output(answers.slice(0, 6).join('\n') + '\n...');
         const c = counts(answers, ipsOf(ctx));
         ctx.check(answers.length === 90 && c.every((n) => n > 0), `all three pods answered (${c.join(' / ')})`);

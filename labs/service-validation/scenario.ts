@@ -2,10 +2,9 @@
 // nodePort already taken, a ClusterIP out of range, a ClusterIP changed after creation), driven
 // with the real kubectl and checked against its verbatim output.
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { kubectl, type LabContext, type Scenario } from '@svclab/lab';
+import { kubectl, labFile, type LabContext, type Scenario } from '@svclab/lab';
 
-const manifest = (f: string) => fileURLToPath(new URL(`./manifests/${f}`, import.meta.url));
+const manifest = (f: string) => labFile(import.meta.url, f);
 const apply = (ctx: LabContext, file: string, text?: string) =>
   kubectl(ctx, ['apply', '-f', text ? '-' : manifest(file)], { input: text, shown: `apply -f ${file}` });
 

@@ -13,3 +13,4 @@ export { doctor, ensurePrerequisites, formatChecks } from './doctor/doctor.js';
 export * from './apply.js';
 export * from './kubectl.js';
 export * from './stats.js';
+export * from './echo.js';

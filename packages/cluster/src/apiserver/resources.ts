@@ -13,7 +13,6 @@ export interface ResourceType {
   hasStatus: boolean;
 }
 
-const verbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
 function rt(
   group: string, version: string, resource: string, kind: string, namespaced: boolean,

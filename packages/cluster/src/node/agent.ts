@@ -19,7 +19,6 @@ import { attachToContainer, execInContainer } from './streams.js';
 import { readCriLog } from './cri-log.js';
 import { podMounts, type Credentials, type MountPointRecorder } from './volumes.js';
 
-const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
 interface ContainerRuntime {
   name: string; image: string; dir: string; running?: RunningContainer; status: V1ContainerStatus;
@@ -151,7 +150,7 @@ export class NodeAgent implements KubeletApi {
       name: c.name, image: c.image!, dir: join(dir, c.name),
       status: { name: c.name, image: c.image!, imageID: '', ready: false, restartCount: 0, started: false, state: { waiting: { reason: 'ContainerCreating' } } },
     }));
-    await Promise.all(rt.containers.map((c, i) => this.startOne(rt, i, podEnv(env, pod.spec!.containers[i]!))));
+    await Promise.all(rt.containers.map((_, i) => this.startOne(rt, i, podEnv(env, pod.spec!.containers[i]!))));
     await this.reportRunning(rt);
   }
 
