@@ -16,6 +16,10 @@ export interface ProxyConfig {
   minSyncPeriodMs: number;
   healthzBindAddress: string;
   metricsBindAddress: string;
+  /** CIDRs whose local addresses answer NodePorts; empty: every local address */
+  nodePortAddresses: string[];
+  /** ipvs.scheduler; "" means rr */
+  ipvsScheduler: string;
 }
 
 /** Go duration strings as the config file carries them ("30s", "1m0s", "500ms"). */
@@ -44,6 +48,8 @@ export function parseConfig(text: string): ProxyConfig {
     minSyncPeriodMs: parseDuration(c.iptables?.minSyncPeriod ?? c.minSyncPeriod, 1_000),
     healthzBindAddress: c.healthzBindAddress || '0.0.0.0:10256',
     metricsBindAddress: c.metricsBindAddress || '127.0.0.1:10249',
+    nodePortAddresses: Array.isArray(c.nodePortAddresses) ? c.nodePortAddresses.map(String) : [],
+    ipvsScheduler: c.ipvs?.scheduler ?? '',
   };
 }
 

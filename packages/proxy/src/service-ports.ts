@@ -17,6 +17,8 @@ export interface ServicePort {
   nodePort: number;
   externalIPs: string[];
   loadBalancerIPs: string[];
+  /** spec.loadBalancerSourceRanges: only these client CIDRs may use the load-balancer IPs (empty: any) */
+  loadBalancerSourceRanges: string[];
   /** sessionAffinity ClientIP timeout in seconds, 0 for None */
   affinitySeconds: number;
   /** externalTrafficPolicy: Local (external traffic only to endpoints on this node, client address kept) */
@@ -69,7 +71,8 @@ export function buildServicePorts(services: readonly V1Service[], slices: readon
         name: portName ? `${ns}/${name}:${portName}` : `${ns}/${name}`, namespace: ns, service: name, portName, protocol,
         clusterIP: svc.spec!.clusterIP!, port: sp.port, nodePort: sp.nodePort ?? 0,
         externalIPs: svc.spec!.externalIPs ?? [],
-        loadBalancerIPs: (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter((ip): ip is string => !!ip),
+        loadBalancerIPs: svc.spec!.type === 'LoadBalancer' ? (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter((ip): ip is string => !!ip) : [],
+        loadBalancerSourceRanges: svc.spec!.type === 'LoadBalancer' ? (svc.spec!.loadBalancerSourceRanges ?? []).map((r) => r.trim()).filter(Boolean) : [],
         externalLocal: svc.spec!.externalTrafficPolicy === 'Local' && (svc.spec!.type === 'NodePort' || svc.spec!.type === 'LoadBalancer'),
         healthCheckNodePort: svc.spec!.healthCheckNodePort ?? 0,
         internalLocal: svc.spec!.internalTrafficPolicy === 'Local',
