@@ -18,6 +18,8 @@ export interface ProxyConfig {
   metricsBindAddress: string;
   /** CIDRs whose local addresses answer NodePorts; empty: every local address */
   nodePortAddresses: string[];
+  /** iptables.localhostNodePorts (upstream default true) */
+  localhostNodePorts: boolean;
   /** ipvs.scheduler; "" means rr */
   ipvsScheduler: string;
 }
@@ -50,6 +52,7 @@ export function parseConfig(text: string): ProxyConfig {
     metricsBindAddress: c.metricsBindAddress || '127.0.0.1:10249',
     nodePortAddresses: Array.isArray(c.nodePortAddresses) ? c.nodePortAddresses.map(String) : [],
     ipvsScheduler: c.ipvs?.scheduler ?? '',
+    localhostNodePorts: c.iptables?.localhostNodePorts ?? true,
   };
 }
 

@@ -1,6 +1,11 @@
+export * from './backend.js';
+export * from './backends.js';
 export * from './config.js';
+export * from './conntrack.js';
+export * from './node-addresses.js';
 export * from './service-ports.js';
 export * from './iptables/names.js';
 export * from './iptables/rules.js';
-export * from './iptables/proxier.js';
+export * from './iptables/runner.js';
+export { CANARY, IptablesProxier, type IptablesOptions } from './iptables/proxier.js';
 export * from './proxy.js';

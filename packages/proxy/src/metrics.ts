@@ -23,18 +23,22 @@ class Histogram {
 export class ProxyMetrics {
   readonly syncDuration = new Histogram('kubeproxy_sync_proxy_rules_duration_seconds', 'SyncProxyRules latency in seconds');
   readonly fullSyncDuration = new Histogram('kubeproxy_sync_full_proxy_rules_duration_seconds', 'SyncProxyRules latency in seconds for full resyncs');
+  readonly partialSyncDuration = new Histogram('kubeproxy_sync_partial_proxy_rules_duration_seconds', 'SyncProxyRules latency in seconds for partial resyncs');
   readonly networkProgramming = new Histogram('kubeproxy_network_programming_duration_seconds', 'In Cluster Network Programming Latency in seconds');
   lastSync = 0;
   syncFailures = 0;
+  partialSyncFailures = 0;
   canaryResyncs = 0;
 
   render(): string {
     return [
-      this.syncDuration.render(), this.fullSyncDuration.render(), this.networkProgramming.render(),
+      this.syncDuration.render(), this.fullSyncDuration.render(), this.partialSyncDuration.render(), this.networkProgramming.render(),
       '# HELP kubeproxy_sync_proxy_rules_last_timestamp_seconds The last time proxy rules were successfully synced',
       '# TYPE kubeproxy_sync_proxy_rules_last_timestamp_seconds gauge', `kubeproxy_sync_proxy_rules_last_timestamp_seconds ${this.lastSync}`,
       '# HELP kubeproxy_sync_proxy_rules_iptables_restore_failures_total Cumulative proxy iptables restore failures',
       '# TYPE kubeproxy_sync_proxy_rules_iptables_restore_failures_total counter', `kubeproxy_sync_proxy_rules_iptables_restore_failures_total ${this.syncFailures}`,
+      '# HELP kubeproxy_sync_proxy_rules_iptables_partial_restore_failures_total Cumulative proxy iptables partial restore failures',
+      '# TYPE kubeproxy_sync_proxy_rules_iptables_partial_restore_failures_total counter', `kubeproxy_sync_proxy_rules_iptables_partial_restore_failures_total ${this.partialSyncFailures}`,
       '# HELP kubeproxy_sync_full_proxy_rules_canary_resyncs_total Full resyncs after the canary chain went missing (svclab)',
       '# TYPE kubeproxy_sync_full_proxy_rules_canary_resyncs_total counter', `kubeproxy_sync_full_proxy_rules_canary_resyncs_total ${this.canaryResyncs}`,
     ].join('\n') + '\n';

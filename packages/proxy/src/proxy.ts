@@ -1,39 +1,30 @@
-// The proxy process: Services and EndpointSlices through client-node informers, one sync loop
-// (rate-limited to minSyncPeriod, full resync every syncPeriod), a backend per mode, /healthz.
+// The proxy process: Services, EndpointSlices and this Node through client-node informers, one
+// sync loop (rate-limited to minSyncPeriod, a sync every syncPeriod, partial unless a full one is
+// due), a backend per mode, UDP conntrack cleanup, /healthz and /metrics.
 import { createServer, type Server } from 'node:http';
-import { DiscoveryV1Api, CoreV1Api, type KubeConfig, type V1EndpointSlice, type V1Service } from '@kubernetes/client-node';
+import { DiscoveryV1Api, CoreV1Api, type KubeConfig, type V1EndpointSlice, type V1Node, type V1Service } from '@kubernetes/client-node';
 import { startInformer, type RunningInformer } from '@svclab/kube';
-import { execa } from 'execa';
+import type { Backend, BackendOptions } from './backend.js';
 import type { ProxyConfig } from './config.js';
-import { IptablesProxier } from './iptables/proxier.js';
+import { deleteFlows, staleUdpFlows } from './conntrack.js';
 import { ProxyMetrics } from './metrics.js';
 import { HealthCheckServers } from './healthcheck.js';
 import { buildServicePorts, type ServicePort } from './service-ports.js';
 
-export interface Backend {
-  sync(ports: ServicePort[]): Promise<void>;
-  cleanup(): Promise<void>;
-  /** whether the backend's state was removed behind its back (a flushed table), asking for a full resync */
-  flushed(): Promise<boolean>;
-}
+export type { Backend } from './backend.js';
 
-async function iptablesSupportsRandomFully(): Promise<boolean> {
-  const r = await execa('iptables', ['-j', 'MASQUERADE', '--help'], { reject: false });
-  return r.stdout.includes('random-fully');
-}
-
-export async function makeBackend(cfg: ProxyConfig): Promise<Backend> {
-  switch (cfg.mode) {
-    case 'iptables':
-      return new IptablesProxier({ nodeName: cfg.hostnameOverride, clusterCIDR: cfg.clusterCIDR, masqueradeBit: cfg.masqueradeBit, masqueradeAll: cfg.masqueradeAll, randomFully: await iptablesSupportsRandomFully() });
-    default:
-      throw new Error(`proxy mode "${cfg.mode}" is not implemented yet in svclab's kube-proxy (only "iptables" is); set mode: iptables in the kube-proxy ConfigMap`);
-  }
-}
+/** upstream's proxyutil.FullSyncPeriod: syncs in between write only what changed */
+const FULL_SYNC_PERIOD_MS = 3_600_000;
 
 export class Proxy {
   private services?: RunningInformer<V1Service>;
   private slices?: RunningInformer<V1EndpointSlice>;
+  private node?: RunningInformer<V1Node>;
+  /** the model as last programmed, per Service port, to tell what changed */
+  private programmed = new Map<string, string>();
+  private lastPorts: ServicePort[] = [];
+  private needFull = true;
+  private lastFull = 0;
   private timer?: NodeJS.Timeout;
   private periodic?: NodeJS.Timeout;
   private lastSync = 0;
@@ -48,7 +39,7 @@ export class Proxy {
   private started = false;
   lastUpdated?: Date;
 
-  constructor(private readonly cfg: ProxyConfig, private readonly kc: KubeConfig, private readonly backend: Backend, private readonly log: (m: string) => void) {}
+  constructor(private readonly cfg: ProxyConfig, private readonly kc: KubeConfig, private readonly backend: Backend, private readonly opts: BackendOptions, private readonly log: (m: string) => void) {}
 
   async start(): Promise<void> {
     const core = this.kc.makeApiClient(CoreV1Api);
@@ -62,9 +53,18 @@ export class Proxy {
       this.requestSync();
     };
     const serviceSelector = '!service.kubernetes.io/service-proxy-name,!service.kubernetes.io/headless';
-    [this.services, this.slices] = await Promise.all([
+    // this Node's addresses: NodePorts and loadBalancerSourceRanges need them
+    const onNode = (n: V1Node) => {
+      const ips = (n.status?.addresses ?? []).filter((a) => a.type === 'InternalIP' && !a.address.includes(':')).map((a) => a.address);
+      if (ips.join() !== this.opts.nodeIPs.join()) { this.opts.nodeIPs = ips; this.needFull = true; this.requestSync(); }
+    };
+    const nodeName = this.cfg.hostnameOverride;
+    [this.services, this.slices, this.node] = await Promise.all([
       startInformer<V1Service>(this.kc, { path: '/api/v1/services', labelSelector: serviceSelector, list: () => core.listServiceForAllNamespaces({ labelSelector: serviceSelector }) }, handlers),
       startInformer<V1EndpointSlice>(this.kc, { path: '/apis/discovery.k8s.io/v1/endpointslices', list: () => discovery.listEndpointSliceForAllNamespaces() }, { add: onSlice, update: onSlice, delete: onSlice }),
+      nodeName
+        ? startInformer<V1Node>(this.kc, { path: '/api/v1/nodes', fieldSelector: `metadata.name=${nodeName}`, list: () => core.listNode({ fieldSelector: `metadata.name=${nodeName}` }) }, { add: onNode, update: onNode })
+        : undefined,
     ]);
     await this.startHealthz();
     await this.startMetrics();
@@ -73,7 +73,7 @@ export class Proxy {
     // every syncPeriod: a full resync, sooner if the canary shows the tables were flushed
     this.periodic = setInterval(() => this.requestSync(), this.cfg.syncPeriodMs);
     this.canary = setInterval(() => void this.backend.flushed().then((gone) => {
-      if (gone && !this.syncing) { this.metrics.canaryResyncs++; this.log('canary chain gone: the tables were flushed; resyncing'); this.requestSync(); }
+      if (gone && !this.syncing) { this.metrics.canaryResyncs++; this.needFull = true; this.log('canary chain gone: the tables were flushed; resyncing'); this.requestSync(); }
     }, () => undefined), Math.min(this.cfg.syncPeriodMs, 5_000));
   }
 
@@ -92,18 +92,33 @@ export class Proxy {
     this.triggers = [];
     const ports = buildServicePorts(this.services!.cache.list(), this.slices!.cache.list());
     this.healthChecks.update(ports, this.cfg.hostnameOverride);
-    this.syncing = this.backend.sync(ports).then(
-      () => {
-        const now = Date.now();
-        this.lastUpdated = new Date(now);
-        const seconds = (now - this.lastSync) / 1000;
+    const full = this.needFull || this.lastSync - this.lastFull > FULL_SYNC_PERIOD_MS;
+    const now = new Map(ports.map((p) => [p.name, JSON.stringify(p)]));
+    const changed = new Set([...now].filter(([k, v]) => this.programmed.get(k) !== v).map(([k]) => k));
+    for (const k of this.programmed.keys()) if (!now.has(k)) changed.add(k);
+    this.syncing = this.backend.sync(ports, full ? undefined : changed).then(
+      async () => {
+        const done = Date.now();
+        this.lastUpdated = new Date(done);
+        const seconds = (done - this.lastSync) / 1000;
         this.metrics.syncDuration.observe(seconds);
-        this.metrics.fullSyncDuration.observe(seconds); // every sync renders every Service today
-        for (const t of triggers) this.metrics.networkProgramming.observe(Math.max(0, now - t) / 1000);
-        this.metrics.lastSync = now / 1000;
-        this.log(`synced ${ports.length} service ports in ${now - this.lastSync} ms`);
+        (full ? this.metrics.fullSyncDuration : this.metrics.partialSyncDuration).observe(seconds);
+        for (const t of triggers) this.metrics.networkProgramming.observe(Math.max(0, done - t) / 1000);
+        this.metrics.lastSync = done / 1000;
+        if (full) { this.lastFull = this.lastSync; this.needFull = false; }
+        this.log(`synced ${ports.length} service ports (${full ? 'full' : `partial, ${changed.size} changed`}) in ${done - this.lastSync} ms`);
+        // userspace mode proxies UDP itself: nothing in conntrack points at an endpoint
+        if (this.backend.mode !== 'userspace') await deleteFlows(staleUdpFlows(this.lastPorts, ports), this.log);
+        this.programmed = now;
+        this.lastPorts = ports;
       },
-      (e: Error) => { this.metrics.syncFailures++; this.triggers.push(...triggers); this.log(`sync failed: ${e.message}`); },
+      (e: Error) => {
+        this.metrics.syncFailures++;
+        if (!full) this.metrics.partialSyncFailures++;
+        this.needFull = true; // as upstream: after a failure the next sync rewrites everything
+        this.triggers.push(...triggers);
+        this.log(`sync failed: ${e.message}`);
+      },
     );
     await this.syncing;
     this.syncing = undefined;
@@ -138,7 +153,8 @@ export class Proxy {
     clearInterval(this.canary);
     this.healthChecks.closeAll();
     this.metricsServer?.close();
-    await Promise.all([this.services?.stop(), this.slices?.stop()]);
+    await Promise.all([this.services?.stop(), this.slices?.stop(), this.node?.stop()]);
+    await this.backend.close?.();
     this.healthz?.close();
   }
 }

@@ -34,7 +34,12 @@ describe('externalTrafficPolicy: Local, as upstream writes it', () => {
     const text = render([local('ns2', 'svc2', 3001, 30000)], [slice('ns2', 'svc2', [{ ip: '10.180.0.2', node: 'n2' }])]);
     expect(text).toContain('-A KUBE-NODEPORTS -m comment --comment "ns2/svc2:p80 health check node port" -m tcp -p tcp --dport 30000 -j ACCEPT');
     expect(text).toContain('-A KUBE-EXTERNAL-SERVICES -m comment --comment "ns2/svc2:p80 has no local endpoints" -m addrtype --dst-type LOCAL -m tcp -p tcp --dport 3001 -j DROP');
-    expect(text).not.toContain('-A KUBE-NODEPORTS -m comment --comment ns2/svc2:p80 -m tcp');
+    // as upstream: the NodePort still enters KUBE-EXT so pods and the node itself get through; anything
+    // else falls off its end un-DNATed and the filter rule above drops it
+    expect(text).toContain('-A KUBE-NODEPORTS -m comment --comment ns2/svc2:p80 -m tcp -p tcp --dport 3001 -j KUBE-EXT-GNZBNJ2PO5MGZ6GT');
+    const ext = text.split('\n').filter((l) => l.startsWith('-A KUBE-EXT-'));
+    expect(ext).toHaveLength(3);
+    expect(ext.some((l) => l.includes('KUBE-SVL'))).toBe(false);
   });
 
   it('internalTrafficPolicy: Local sends ClusterIP traffic to this node\'s endpoints, and drops it where there are none', () => {

@@ -7,13 +7,14 @@ import { buildServicePorts } from '../src/service-ports.js';
 
 const svc = (ns: string, name: string, ip: string, ports: Array<{ name?: string; port: number; protocol?: string }>, extra: Partial<V1Service['spec']> = {}): V1Service =>
   ({ metadata: { namespace: ns, name }, spec: { clusterIP: ip, type: 'ClusterIP', ports, ...extra } });
-const slice = (ns: string, svcName: string, ports: Array<{ name?: string; port: number }>, eps: Array<{ ip: string; ready?: boolean }>): V1EndpointSlice => ({
+const slice = (ns: string, svcName: string, ports: Array<{ name?: string; port: number; protocol?: string }>, eps: Array<{ ip: string; ready?: boolean }>): V1EndpointSlice => ({
   metadata: { namespace: ns, name: `${svcName}-abcde`, labels: { 'kubernetes.io/service-name': svcName } }, addressType: 'IPv4',
-  ports: ports.map((p) => ({ ...p, protocol: 'TCP' })),
+  ports: ports.map((p) => ({ protocol: 'TCP', ...p })),
   endpoints: eps.map((e) => ({ addresses: [e.ip], conditions: { ready: e.ready ?? true } })),
 });
 
-// A set of ClusterIP Services covering what the iptables backend renders today.
+// A set of Services covering the iptables backend's features (upstream-overall.test.ts compares
+// another set with upstream's own expected dump).
 const services = [
   svc('ns1', 'svc1', '172.30.0.41', [{ name: 'p80', port: 80 }]),
   svc('default', 'sample-clusterip', '10.100.40.52', [{ name: 'http-port', port: 8080 }]),
@@ -24,6 +25,9 @@ const services = [
   svc('ns9', 'sticky', '10.96.9.9', [{ name: 'http', port: 80 }], { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 100 } } }),
   svc('ns10', 'np-empty', '10.96.10.10', [{ name: 'http', port: 80, nodePort: 30010 } as never], { type: 'NodePort' }),
   svc('ns8', 'external', '', [{ port: 80 }], { type: 'ExternalName', externalName: 'example.com' }),
+  svc('kube-system', 'kube-dns', '10.96.0.10', [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }]),
+  { ...svc('ns12', 'lb', '10.96.12.12', [{ name: 'http', port: 80, nodePort: 30012 } as never], { type: 'LoadBalancer', loadBalancerSourceRanges: ['203.0.113.0/25', '198.51.100.0/24'] }),
+    status: { loadBalancer: { ingress: [{ ip: '5.6.7.9' }] } } },
 ];
 const slices = [
   slice('ns1', 'svc1', [{ name: 'p80', port: 80 }], [{ ip: '10.180.0.1' }]),
@@ -32,6 +36,8 @@ const slices = [
   slice('ns6', 'svc6', [{ name: 'p80', port: 80 }], []),
   slice('ns2', 'svc2', [{ name: 'p80', port: 80 }], [{ ip: '10.180.0.2' }]),
   slice('ns9', 'sticky', [{ name: 'http', port: 80 }], [{ ip: '10.244.1.5' }, { ip: '10.244.2.5' }]),
+  slice('kube-system', 'kube-dns', [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53 }], [{ ip: '10.244.0.2' }, { ip: '10.244.0.3' }]),
+  slice('ns12', 'lb', [{ name: 'http', port: 8080 }], [{ ip: '10.244.2.7' }]),
 ];
 
 describe('iptables rules', () => {
@@ -64,6 +70,22 @@ describe('iptables rules', () => {
     expect(lines.filter((l) => l.includes('--rcheck --seconds 100 --reap'))).toHaveLength(2);
     expect(lines.findIndex((l) => l.includes('--rcheck'))).toBeLessThan(lines.findIndex((l) => l.includes('statistic')));
     expect(text).toContain(`-A ${sep} -m comment --comment ns9/sticky:http -m recent --name ${sep} --set -m tcp -p tcp -j DNAT --to-destination 10.244.1.5:80`);
+  });
+
+  it('match UDP with -m udp -p udp, each port of a multi-port Service in its own chains', () => {
+    expect(text).toContain('-A KUBE-SERVICES -m comment --comment "kube-system/kube-dns:dns cluster IP" -m udp -p udp -d 10.96.0.10 --dport 53 -j KUBE-SVC-TCOU7JCQXEZGVUNU');
+    expect(text).toContain('-A KUBE-SERVICES -m comment --comment "kube-system/kube-dns:dns-tcp cluster IP" -m tcp -p tcp -d 10.96.0.10 --dport 53 -j KUBE-SVC-ERIFXISQEP7F7OF4');
+  });
+
+  it('admit only loadBalancerSourceRanges to a load-balancer IP through KUBE-FW, dropping the rest in the filter table', () => {
+    const fw = text.split('\n').filter((l) => l.includes('KUBE-FW-'));
+    expect(fw.filter((l) => l.startsWith('-A KUBE-FW-')).map((l) => l.replace(/KUBE-(FW|EXT)-\w+/g, 'KUBE-$1-h'))).toEqual([
+      '-A KUBE-FW-h -m comment --comment "ns12/lb:http loadbalancer IP" -s 203.0.113.0/25 -j KUBE-EXT-h',
+      '-A KUBE-FW-h -m comment --comment "ns12/lb:http loadbalancer IP" -s 198.51.100.0/24 -j KUBE-EXT-h',
+      '-A KUBE-FW-h -m comment --comment "other traffic to ns12/lb:http will be dropped by KUBE-PROXY-FIREWALL"',
+    ]);
+    expect(text).toMatch(/-A KUBE-SERVICES -m comment --comment "ns12\/lb:http loadbalancer IP" -m tcp -p tcp -d 5.6.7.9 --dport 80 -j KUBE-FW-\w+/);
+    expect(text).toMatch(/-A KUBE-PROXY-FIREWALL -m comment --comment "ns12\/lb:http traffic not accepted by KUBE-FW-\w+" -m tcp -p tcp -d 5.6.7.9 --dport 80 -j DROP/);
   });
 
   it('reject a Service without endpoints and leave headless and ExternalName alone', () => {

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 
 const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
-function base32(buf: Buffer): string {
+export function base32(buf: Buffer): string {
   let bits = 0;
   let value = 0;
   let out = '';
@@ -27,3 +27,4 @@ export const serviceChain = (spn: string, proto: string) => `KUBE-SVC-${portProt
 export const endpointChain = (spn: string, proto: string, endpoint: string) => `KUBE-SEP-${hash16(spn + proto.toLowerCase() + endpoint)}`;
 export const externalChain = (spn: string, proto: string) => `KUBE-EXT-${portProtoHash(spn, proto)}`;
 export const localChain = (spn: string, proto: string) => `KUBE-SVL-${portProtoHash(spn, proto)}`;
+export const firewallChain = (spn: string, proto: string) => `KUBE-FW-${portProtoHash(spn, proto)}`;

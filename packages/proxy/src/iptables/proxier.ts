@@ -1,75 +1,106 @@
-// The iptables backend's sync: render every Service port, then one `iptables-restore --noflush`
-// (atomic per table). Jumps from the built-in chains and stale-chain removal are checked against
-// `iptables-save` on full syncs, as upstream does.
-import { execa } from 'execa';
+// The iptables backend's sync: render, then one `iptables-restore --noflush` (atomic per table).
+// As upstream (KEP-3453), a partial sync writes the shared chains plus only the changed Services'
+// chains; jumps from the built-in chains and leftover chains are checked against iptables-save on
+// full syncs only, since iptables-save is the slow part at scale.
+import { writeFile } from 'node:fs/promises';
+import type { Backend, BackendOptions } from '../backend.js';
+import { nodePortIPs } from '../node-addresses.js';
 import type { ServicePort } from '../service-ports.js';
-import { JUMPS, ownedChainPrefix, renderRules, type RenderOptions } from './rules.js';
+import { FIREWALL_JUMPS, JUMPS, localhostNodePortsActive, ownedChainPrefix, renderRules, type RenderOptions } from './rules.js';
+import { iptablesRunner, type IptablesRunner } from './runner.js';
 
-export interface IptablesRunner {
-  save(): Promise<string>;
-  restore(input: string): Promise<void>;
-}
-
-export const hostIptables: IptablesRunner = {
-  async save() { return (await execa('iptables-save', [])).stdout; },
-  async restore(input) { await execa('iptables-restore', ['-w', '5', '--noflush'], { input }); },
-};
+export type { IptablesRunner } from './runner.js';
 
 /** Upstream's canary: an empty chain in each table; if it is gone, someone flushed the tables. */
 export const CANARY = 'KUBE-PROXY-CANARY';
 
-export class IptablesProxier {
-  private knownNatChains: string[] = [];
+export interface IptablesOptions extends Pick<BackendOptions, 'nodeName' | 'clusterCIDR' | 'masqueradeBit' | 'masqueradeAll'> {
+  nodeIPs?: string[];
+  nodePortAddresses?: string[];
+  randomFully: boolean;
+  localhostNodePorts?: boolean;
+}
 
-  /** true when the canary chains are missing (the tables were flushed behind our back) */
+export class IptablesProxier implements Backend {
+  readonly mode = 'iptables' as const;
+  /** per-Service nat chains in the kernel after the last successful restore */
+  private ownChains: string[] = [];
+  private needFull = true;
+  /** chains written by the last restore (for metrics and tests) */
+  lastWrittenChains = 0;
+  lastWasPartial = false;
+
+  constructor(private readonly opts: IptablesOptions, readonly ipt: IptablesRunner = iptablesRunner('nft')) {}
+
+  async check(): Promise<void> {
+    try { await this.ipt.save('nat'); } catch (e) {
+      throw new Error(`can't use the iptables proxier: iptables-${this.ipt.variant ?? 'nft'}-save failed (${(e as Error).message.split('\n')[0]}); install Debian's iptables package and make sure the kernel has netfilter (nf_tables or ip_tables)`);
+    }
+  }
+
+  /** true when a canary chain is missing (the tables were flushed behind our back) */
   async flushed(): Promise<boolean> {
     const saved = await this.ipt.save();
-    return ['mangle', 'nat', 'filter'].some((table) => !(saved.split(/^\*/m).find((s) => s.startsWith(table + '\n')) ?? '').includes(`:${CANARY} `));
+    return ['mangle', 'nat', 'filter'].some((table) => !section(saved, table).includes(`:${CANARY} `));
   }
 
-  constructor(private readonly opts: RenderOptions, private readonly ipt: IptablesRunner = hostIptables) {}
-
-  async sync(ports: ServicePort[]): Promise<void> {
-    const saved = await this.ipt.save();
-    const existing = [...saved.matchAll(/^:(KUBE-\S+) /gm)].map((m) => m[1]!).filter(ownedChainPrefix);
-    const stale = [...new Set([...this.knownNatChains, ...existing])];
-    const { text, natChains } = renderRules(ports, this.opts, stale);
-    const jumps = missingJumps(saved);
+  async sync(ports: ServicePort[], changed?: ReadonlySet<string>): Promise<void> {
+    const full = this.needFull || !changed;
+    const o: RenderOptions = {
+      ...this.opts, randomFully: this.opts.randomFully,
+      nodeIP: this.opts.nodeIPs?.[0],
+      nodePortIPs: await nodePortIPs(this.opts.nodePortAddresses ?? []),
+    };
+    let stale = this.ownChains;
+    let jumps: typeof JUMPS = [];
+    const localhost = localhostNodePortsActive(o);
+    if (full) {
+      // a full sync also cleans up after a previous kube-proxy: its chains and any missing jumps
+      const saved = await this.ipt.save();
+      stale = [...new Set([...this.ownChains, ...[...section(saved, 'nat').matchAll(/^:(KUBE-\S+) /gm)].map((m) => m[1]!).filter(ownedChainPrefix)])];
+      jumps = [...JUMPS, ...(localhost ? FIREWALL_JUMPS : [])].filter((j) => !hasJump(saved, j.table, j.chain, j.rule));
+      if (localhost) await enableRouteLocalnet();
+    }
+    const { text, natChains, writtenChains } = renderRules(ports, o, { stale, changed: full ? undefined : changed });
+    this.needFull = true; // until this restore succeeds
     await this.ipt.restore(injectJumps(text, jumps) + `*mangle\n:${CANARY} - [0:0]\nCOMMIT\n`);
-    this.knownNatChains = natChains.filter(ownedChainPrefix);
+    this.ownChains = natChains;
+    this.needFull = false;
+    this.lastWrittenChains = writtenChains;
+    this.lastWasPartial = !full;
   }
+
+  /** the next sync rewrites everything (the canary saw a flush) */
+  forceFullSync(): void { this.needFull = true; }
 
   /** Removes everything this backend wrote (kube-proxy --cleanup, and a mode switch). */
   async cleanup(): Promise<void> {
-    const saved = await this.ipt.save();
-    const chains = (table: string) => {
-      const section = saved.split(/^\*/m).find((s) => s.startsWith(table + '\n')) ?? '';
-      return [...section.matchAll(/^:(KUBE-\S+) /gm)].map((m) => m[1]!);
-    };
+    const saved = await this.ipt.save().catch(() => '');
     const lines: string[] = [];
     for (const table of ['filter', 'nat'] as const) {
-      const ours = chains(table);
-      if (ours.length === 0) continue;
-      lines.push(`*${table}`);
-      for (const j of JUMPS.filter((x) => x.table === table)) {
-        if (hasJump(saved, j.table, j.chain, j.rule)) lines.push(`-D ${j.chain} ${j.rule}`);
-      }
-      lines.push(...ours.map((c) => `:${c} - [0:0]`), ...ours.map((c) => `-X ${c}`), 'COMMIT');
+      const ours = [...section(saved, table).matchAll(/^:(KUBE-\S+) /gm)].map((m) => m[1]!).filter((c) => OWNED.test(c));
+      const jumps = [...JUMPS, ...FIREWALL_JUMPS].filter((j) => j.table === table && hasJump(saved, j.table, j.chain, j.rule));
+      if (ours.length === 0 && jumps.length === 0) continue;
+      lines.push(`*${table}`, ...jumps.map((j) => `-D ${j.chain} ${j.rule}`), ...ours.map((c) => `:${c} - [0:0]`), ...ours.map((c) => `-X ${c}`), 'COMMIT');
     }
-    if (saved.includes(`:${CANARY} `)) lines.push('*mangle', `:${CANARY} - [0:0]`, `-X ${CANARY}`, 'COMMIT');
+    if (section(saved, 'mangle').includes(`:${CANARY} `)) lines.push('*mangle', `:${CANARY} - [0:0]`, `-X ${CANARY}`, 'COMMIT');
     if (lines.length) await this.ipt.restore(lines.join('\n') + '\n');
+    this.ownChains = [];
+    this.needFull = true;
   }
 }
 
-function hasJump(saved: string, table: string, chain: string, rule: string): boolean {
-  const section = saved.split(/^\*/m).find((s) => s.startsWith(table + '\n')) ?? '';
-  const target = rule.slice(rule.lastIndexOf('-j '));
-  const commentText = rule.match(/--comment "([^"]+)"/)?.[1] ?? '';
-  return section.split('\n').some((l) => l.startsWith(`-A ${chain} `) && l.includes(commentText) && l.endsWith(target));
+/** the chains this mode writes (other modes' chains, e.g. userspace's KUBE-PORTALS-*, are theirs to remove) */
+const OWNED = /^KUBE-(SVC|SVL|EXT|FW|SEP)-|^KUBE-(SERVICES|NODEPORTS|EXTERNAL-SERVICES|FORWARD|PROXY-FIREWALL|FIREWALL|MARK-MASQ|POSTROUTING|PROXY-CANARY)$/;
+
+function section(saved: string, table: string): string {
+  return saved.split(/^\*/m).find((s) => s.startsWith(table + '\n')) ?? '';
 }
 
-function missingJumps(saved: string) {
-  return JUMPS.filter((j) => !hasJump(saved, j.table, j.chain, j.rule));
+function hasJump(saved: string, table: string, chain: string, rule: string): boolean {
+  const target = rule.slice(rule.lastIndexOf('-j '));
+  const commentText = rule.match(/--comment "([^"]+)"/)?.[1] ?? '';
+  return section(saved, table).split('\n').some((l) => l.startsWith(`-A ${chain} `) && l.includes(commentText) && l.endsWith(target));
 }
 
 /** Adds the missing jump rules into each table's section, before its COMMIT (inserted first, as upstream prepends). */
@@ -83,4 +114,9 @@ function injectJumps(text: string, jumps: typeof JUMPS): string {
     out = out.slice(0, commit) + lines.join('\n') + '\n' + out.slice(commit);
   }
   return out;
+}
+
+/** localhost NodePorts: packets to 127.0.0.1 may be DNATed out of the host (upstream sets this too) */
+async function enableRouteLocalnet(): Promise<void> {
+  await writeFile('/proc/sys/net/ipv4/conf/all/route_localnet', '1').catch(() => undefined);
 }

@@ -1,159 +1,232 @@
-// Renders the iptables-restore input for a set of Service ports, in upstream's layout and order
-// (pkg/proxy/iptables/proxier.go syncProxyRules): filter then nat, chain declarations first.
-import { endpointString, usable, type ServicePort } from '../service-ports.js';
-import { endpointChain, externalChain, localChain, serviceChain } from './names.js';
+// Renders the iptables-restore input for a set of Service ports, following upstream's
+// syncProxyRules (pkg/proxy/iptables/proxier.go, v1.28+): filter then nat, chain declarations
+// first; per Service the SVC (Cluster policy), SVL (Local policy), EXT (external traffic),
+// FW (loadBalancerSourceRanges) and SEP (endpoint) chains.
+import { cidrContains } from '../node-addresses.js';
+import { endpointString, usable, type Endpoint, type ServicePort } from '../service-ports.js';
+import { endpointChain, externalChain, firewallChain, localChain, serviceChain } from './names.js';
 
 export interface RenderOptions {
-  /** this node's name: endpoints on it are local (externalTrafficPolicy: Local) */
+  /** this node's name: endpoints on it are local (Local traffic policies) */
   nodeName?: string;
+  /** this node's primary address: a loadBalancerSourceRange holding it admits the node's own traffic */
+  nodeIP?: string;
   /** the local-traffic detector: pod traffic from this CIDR to a ClusterIP is not masqueraded */
   clusterCIDR: string;
   masqueradeBit: number;
   masqueradeAll: boolean;
   /** iptables supports MASQUERADE --random-fully */
   randomFully: boolean;
+  /** nodePortAddresses resolved to this node's addresses; undefined: every local address */
+  nodePortIPs?: string[];
+  /** localhostNodePorts (upstream's default true): NodePorts answer on 127.0.0.1, guarded by KUBE-FIREWALL */
+  localhostNodePorts?: boolean;
+}
+
+export interface RenderInput {
+  /** chains of ours found in the tables (or written before) that may now be stale */
+  stale?: string[];
+  /** partial sync: only these Service ports' SVC/SVL/EXT/FW/SEP chains are written; undefined writes all */
+  changed?: ReadonlySet<string>;
+}
+
+export interface Rendered {
+  text: string;
+  /** every per-Service nat chain in use, written this time or not */
+  natChains: string[];
+  /** how many per-Service nat chains went into this restore */
+  writtenChains: number;
 }
 
 const probability = (n: number) => (1 / n).toFixed(10);
 
 /** iptables-save quotes a comment only when it has spaces. */
-const comment = (c: string) => (/\s/.test(c) ? `"${c}"` : c);
+export const comment = (c: string) => (/\s/.test(c) ? `"${c}"` : c);
 
 export function ownedChainPrefix(chain: string): boolean {
   return /^KUBE-(SVC|SVL|EXT|FW|SEP)-/.test(chain);
 }
 
-export interface Rendered { text: string; natChains: string[] }
+/** Localhost NodePorts need the nodeports jump to match 127.0.0.1 too, which only "every address" does. */
+export const localhostNodePortsActive = (o: RenderOptions) => (o.localhostNodePorts ?? false) && !o.nodePortIPs;
 
-export function renderRules(ports: ServicePort[], o: RenderOptions, staleNatChains: string[] = []): Rendered {
+interface Buffers { filter: string[]; externalFilter: string[]; nodePorts: string[]; services: string[]; firewall: string[] }
+
+export function renderRules(ports: ServicePort[], o: RenderOptions, input: RenderInput = {}): Rendered {
   const mark = `0x${(1 << o.masqueradeBit).toString(16)}`;
-  const filterRules: string[] = [];
-  const natChains = ['KUBE-NODEPORTS', 'KUBE-SERVICES', 'KUBE-MARK-MASQ', 'KUBE-POSTROUTING', 'KUBE-PROXY-CANARY'];
-  const natRules: string[] = [];
-  const svcRules: string[] = [];
-  const perService: string[][] = [];
-
-  const nodePortRules: string[] = [];
-  const externalFilter: string[] = [];
+  const b: Buffers = { filter: [], externalFilter: [], nodePorts: [], services: [], firewall: [] };
+  const active: string[] = [];
+  const written: string[] = [];
+  const perService: string[] = [];
   for (const sp of ports) {
-    const proto = sp.protocol.toLowerCase();
-    const match = `-m ${proto} -p ${proto}`;
-    const dst = `${match} -d ${sp.clusterIP} --dport ${sp.port}`;
-    const external = [...sp.externalIPs.map((ip) => ['external IP', ip]), ...sp.loadBalancerIPs.map((ip) => ['loadbalancer IP', ip])] as Array<[string, string]>;
-    const ready = usable(sp.endpoints);
-    const nodeLocal = usable(sp.endpoints.filter((e) => e.nodeName === o.nodeName));
-    const local = sp.externalLocal ? nodeLocal : ready;
-    // one KUBE-SVL chain (this node's endpoints) serves both Local policies
-    const svlChain = localChain(sp.name, sp.protocol);
-    const usesSvl = (sp.externalLocal || sp.internalLocal) && nodeLocal.length > 0 && ready.length > 0;
-    if (sp.externalLocal && sp.healthCheckNodePort) {
-      filterRules.push(`-A KUBE-NODEPORTS -m comment --comment ${comment(`${sp.name} health check node port`)} -m tcp -p tcp --dport ${sp.healthCheckNodePort} -j ACCEPT`);
-    }
-    if (ready.length === 0) {
-      // nothing to reach: refuse at once, on the ClusterIP and on every external way in
-      const why = comment(`${sp.name} has no endpoints`);
-      filterRules.push(`-A KUBE-SERVICES -m comment --comment ${why} ${dst} -j REJECT`);
-      for (const [, ip] of external) externalFilter.push(`-A KUBE-EXTERNAL-SERVICES -m comment --comment ${why} ${match} -d ${ip} --dport ${sp.port} -j REJECT`);
-      if (sp.nodePort) externalFilter.push(`-A KUBE-EXTERNAL-SERVICES -m comment --comment ${why} -m addrtype --dst-type LOCAL ${match} --dport ${sp.nodePort} -j REJECT`);
-      continue;
-    }
-    const svcChain = serviceChain(sp.name, sp.protocol);
-    natChains.push(svcChain);
-    if (!sp.internalLocal) svcRules.push(`-A KUBE-SERVICES -m comment --comment ${comment(`${sp.name} cluster IP`)} ${dst} -j ${svcChain}`);
-    else if (usesSvl) svcRules.push(`-A KUBE-SERVICES -m comment --comment ${comment(`${sp.name} cluster IP`)} ${dst} -j ${svlChain}`);
-    else filterRules.push(`-A KUBE-SERVICES -m comment --comment ${comment(`${sp.name} has no local endpoints`)} ${dst} -j DROP`);
-    if (usesSvl) {
-      natChains.push(svlChain);
-      perService.push([
-        // internalTrafficPolicy Local: the ClusterIP's masquerade rule lives in the chain the ClusterIP uses
-        ...(sp.internalLocal && o.masqueradeAll ? [`-A ${svlChain} -m comment --comment ${comment(`${sp.name} cluster IP`)} ${dst} -j KUBE-MARK-MASQ`] : []),
-        ...(sp.internalLocal && !o.masqueradeAll && o.clusterCIDR ? [`-A ${svlChain} -m comment --comment ${comment(`${sp.name} cluster IP`)} ${dst} ! -s ${o.clusterCIDR} -j KUBE-MARK-MASQ`] : []),
-        ...nodeLocal.map((e, i) => {
-          const stat = i < nodeLocal.length - 1 ? ` -m statistic --mode random --probability ${probability(nodeLocal.length - i)}` : '';
-          return `-A ${svlChain} -m comment --comment ${comment(`${sp.name} -> ${endpointString(e)}`)}${stat} -j ${endpointChain(sp.name, sp.protocol, endpointString(e))}`;
-        }),
-      ]);
-    }
-    if ((external.length || sp.nodePort) && local.length === 0) {
-      // Local policy and no endpoint on this node: external traffic is dropped here (a load balancer's
-      // health check sends it to a node that has one)
-      const why = comment(`${sp.name} has no local endpoints`);
-      for (const [, ip] of external) externalFilter.push(`-A KUBE-EXTERNAL-SERVICES -m comment --comment ${why} ${match} -d ${ip} --dport ${sp.port} -j DROP`);
-      if (sp.nodePort) externalFilter.push(`-A KUBE-EXTERNAL-SERVICES -m comment --comment ${why} -m addrtype --dst-type LOCAL ${match} --dport ${sp.nodePort} -j DROP`);
-    } else if (external.length || sp.nodePort) {
-      // external traffic (NodePort, external and load-balancer IPs) goes through KUBE-EXT: masqueraded to
-      // the cluster's endpoints, or (Local policy) to this node's, keeping the client's address
-      const extChain = externalChain(sp.name, sp.protocol);
-      natChains.push(extChain);
-      for (const [what, ip] of external) svcRules.push(`-A KUBE-SERVICES -m comment --comment ${comment(`${sp.name} ${what}`)} ${match} -d ${ip} --dport ${sp.port} -j ${extChain}`);
-      if (sp.nodePort) nodePortRules.push(`-A KUBE-NODEPORTS -m comment --comment ${comment(sp.name)} ${match} --dport ${sp.nodePort} -j ${extChain}`);
-      if (!sp.externalLocal) {
-        perService.push([
-          `-A ${extChain} -m comment --comment ${comment(`masquerade traffic for ${sp.name} external destinations`)} -j KUBE-MARK-MASQ`,
-          `-A ${extChain} -j ${svcChain}`,
-        ]);
-      } else {
-        perService.push([
-          ...(o.clusterCIDR ? [`-A ${extChain} -m comment --comment ${comment(`pod traffic for ${sp.name} external destinations`)} -s ${o.clusterCIDR} -j ${svcChain}`] : []),
-          `-A ${extChain} -m comment --comment ${comment(`masquerade LOCAL traffic for ${sp.name} external destinations`)} -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ`,
-          `-A ${extChain} -m comment --comment ${comment(`route LOCAL traffic for ${sp.name} external destinations`)} -m addrtype --src-type LOCAL -j ${svcChain}`,
-          `-A ${extChain} -j ${svlChain}`,
-        ]);
-      }
-    }
-    const rules: string[] = [];
-    if (o.masqueradeAll) rules.push(`-A ${svcChain} -m comment --comment ${comment(`${sp.name} cluster IP`)} ${dst} -j KUBE-MARK-MASQ`);
-    else if (o.clusterCIDR) rules.push(`-A ${svcChain} -m comment --comment ${comment(`${sp.name} cluster IP`)} ${dst} ! -s ${o.clusterCIDR} -j KUBE-MARK-MASQ`);
-    const sepRules: string[] = [];
-    const seps = ready.map((e) => [e, endpointChain(sp.name, sp.protocol, endpointString(e))] as const);
-    // ClientIP affinity: a client seen within the timeout goes back to the endpoint it had (-m recent)
-    if (sp.affinitySeconds) {
-      for (const [e, sep] of seps) rules.push(`-A ${svcChain} -m comment --comment ${comment(`${sp.name} -> ${endpointString(e)}`)} -m recent --name ${sep} --rcheck --seconds ${sp.affinitySeconds} --reap -j ${sep}`);
-    }
-    seps.forEach(([e, sep], i) => {
-      const stat = i < ready.length - 1 ? ` -m statistic --mode random --probability ${probability(ready.length - i)}` : '';
-      rules.push(`-A ${svcChain} -m comment --comment ${comment(`${sp.name} -> ${endpointString(e)}`)}${stat} -j ${sep}`);
-    });
-    // an endpoint chain for every endpoint a chain jumps to: the cluster's, and this node's (Local policy)
-    for (const e of [...ready, ...(usesSvl ? nodeLocal.filter((l) => !ready.includes(l)) : [])]) {
-      const sep = endpointChain(sp.name, sp.protocol, endpointString(e));
-      natChains.push(sep);
-      const remember = sp.affinitySeconds ? ` -m recent --name ${sep} --set` : '';
-      sepRules.push(`-A ${sep} -m comment --comment ${comment(sp.name)} -s ${e.ip} -j KUBE-MARK-MASQ`);
-      sepRules.push(`-A ${sep} -m comment --comment ${comment(sp.name)}${remember} ${match} -j DNAT --to-destination ${endpointString(e)}`);
-    }
-    perService.push([...sepRules, ...rules]);
+    const out = renderService(sp, o, b);
+    active.push(...out.chains);
+    // partial sync: unchanged Services keep their chains as they are in the kernel (KEP-3453)
+    if (input.changed && !input.changed.has(sp.name)) continue;
+    written.push(...out.chains);
+    perService.push(...out.rules);
   }
 
-  natRules.push(...nodePortRules, ...svcRules);
-  natRules.push(`-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS`);
-  natRules.push(`-A KUBE-MARK-MASQ -j MARK --or-mark ${mark}`);
-  natRules.push(`-A KUBE-POSTROUTING -m mark ! --mark ${mark}/${mark} -j RETURN`);
-  natRules.push(`-A KUBE-POSTROUTING -j MARK --xor-mark ${mark}`);
-  natRules.push(`-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE${o.randomFully ? ' --random-fully' : ''}`);
-  for (const r of perService) natRules.push(...r);
+  const nat: string[] = [...b.nodePorts, ...b.services];
+  const lastRule = '-m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain"';
+  if (!o.nodePortIPs) nat.push(`-A KUBE-SERVICES ${lastRule} -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS`);
+  else for (const ip of o.nodePortIPs) if (!ip.startsWith('127.')) nat.push(`-A KUBE-SERVICES ${lastRule} -d ${ip} -j KUBE-NODEPORTS`);
+  nat.push(`-A KUBE-MARK-MASQ -j MARK --or-mark ${mark}`);
+  nat.push(`-A KUBE-POSTROUTING -m mark ! --mark ${mark}/${mark} -j RETURN`);
+  nat.push(`-A KUBE-POSTROUTING -j MARK --xor-mark ${mark}`);
+  nat.push(`-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE${o.randomFully ? ' --random-fully' : ''}`);
+  nat.push(...perService);
 
+  const localhost = localhostNodePortsActive(o);
   const filter = [
     '*filter',
-    ...['KUBE-NODEPORTS', 'KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-FORWARD', 'KUBE-PROXY-FIREWALL', 'KUBE-PROXY-CANARY'].map((c) => `:${c} - [0:0]`),
-    ...filterRules,
-    ...externalFilter,
+    ...['KUBE-NODEPORTS', 'KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', ...(localhost ? ['KUBE-FIREWALL'] : []), 'KUBE-FORWARD', 'KUBE-PROXY-FIREWALL', 'KUBE-PROXY-CANARY'].map((c) => `:${c} - [0:0]`),
+    ...b.filter,
+    ...b.externalFilter,
+    // route_localnet opens 127.0.0.0/8 to the network; this closes it again (issue 90259)
+    ...(localhost ? ['-A KUBE-FIREWALL -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP'] : []),
     '-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP',
     `-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark ${mark}/${mark} -j ACCEPT`,
     '-A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+    ...b.firewall,
     'COMMIT',
   ];
-  const stale = staleNatChains.filter((c) => !natChains.includes(c));
-  const nat = [
+  const activeSet = new Set(active);
+  const stale = [...new Set(input.stale ?? [])].filter((c) => !activeSet.has(c));
+  const natText = [
     '*nat',
-    ...natChains.map((c) => `:${c} - [0:0]`),
+    ...['KUBE-NODEPORTS', 'KUBE-SERVICES', 'KUBE-MARK-MASQ', 'KUBE-POSTROUTING', 'KUBE-PROXY-CANARY'].map((c) => `:${c} - [0:0]`),
+    ...written.map((c) => `:${c} - [0:0]`),
     ...stale.map((c) => `:${c} - [0:0]`),
-    ...natRules,
+    ...nat,
     ...stale.map((c) => `-X ${c}`),
     'COMMIT',
   ];
-  return { text: [...filter, ...nat].join('\n') + '\n', natChains };
+  return { text: [...filter, ...natText].join('\n') + '\n', natChains: active, writtenChains: written.length };
 }
+
+/** One Service port: its rules in the shared chains go into `b`; its own chains are returned. */
+function renderService(sp: ServicePort, o: RenderOptions, b: Buffers): { chains: string[]; rules: string[] } {
+  const proto = sp.protocol.toLowerCase();
+  const match = `-m ${proto} -p ${proto}`;
+  const dst = `${match} -d ${sp.clusterIP} --dport ${sp.port}`;
+  const name = sp.name;
+
+  // upstream's CategorizeEndpoints: Cluster policy uses every usable endpoint, Local policy this node's
+  // (Local external policy still needs the cluster's endpoints, for pod and node traffic to external IPs)
+  const usesCluster = !sp.internalLocal || externallyAccessible(sp);
+  const usesLocal = sp.internalLocal || (sp.externalLocal && externallyAccessible(sp));
+  const clusterEps = usesCluster ? usable(sp.endpoints) : [];
+  const localEps = usesLocal ? usable(sp.endpoints.filter((e) => e.nodeName === o.nodeName)) : [];
+  const hasEndpoints = usable(sp.endpoints).length > 0;
+  const reachable = [...clusterEps, ...localEps.filter((l) => !clusterEps.includes(l))];
+
+  const svc = serviceChain(name, sp.protocol);
+  const svl = localChain(name, sp.protocol);
+  const ext = externalChain(name, sp.protocol);
+  const fw = firewallChain(name, sp.protocol);
+  const usesSvc = clusterEps.length > 0;
+  const usesSvl = localEps.length > 0;
+  const internalChain = sp.internalLocal ? svl : svc;
+  const hasInternal = hasEndpoints && (!sp.internalLocal || localEps.length > 0);
+  const externalPolicyChain = sp.externalLocal ? svl : svc;
+  const hasExternal = hasEndpoints && (!sp.externalLocal || localEps.length > 0);
+  const usesExt = hasEndpoints && externallyAccessible(sp);
+  const usesFw = hasEndpoints && sp.loadBalancerIPs.length > 0 && sp.loadBalancerSourceRanges.length > 0;
+  const lbChain = usesFw ? fw : ext;
+
+  const noEndpoints = comment(`${name} has no endpoints`);
+  const noLocal = comment(`${name} has no local endpoints`);
+  // no endpoints at all: refuse at once; a Local policy without local endpoints: drop
+  const [target, why] = !hasEndpoints ? ['REJECT', noEndpoints] : ['DROP', noLocal];
+
+  if (hasInternal) b.services.push(`-A KUBE-SERVICES -m comment --comment ${comment(`${name} cluster IP`)} ${dst} -j ${internalChain}`);
+  else b.filter.push(`-A KUBE-SERVICES -m comment --comment ${why} ${dst} -j ${target}`);
+
+  for (const ip of sp.externalIPs) {
+    if (hasEndpoints) b.services.push(`-A KUBE-SERVICES -m comment --comment ${comment(`${name} external IP`)} ${match} -d ${ip} --dport ${sp.port} -j ${ext}`);
+    if (!hasExternal) b.externalFilter.push(`-A KUBE-EXTERNAL-SERVICES -m comment --comment ${why} ${match} -d ${ip} --dport ${sp.port} -j ${target}`);
+  }
+  for (const ip of sp.loadBalancerIPs) {
+    if (hasEndpoints) b.services.push(`-A KUBE-SERVICES -m comment --comment ${comment(`${name} loadbalancer IP`)} ${match} -d ${ip} --dport ${sp.port} -j ${lbChain}`);
+    if (usesFw) b.firewall.push(`-A KUBE-PROXY-FIREWALL -m comment --comment ${comment(`${name} traffic not accepted by ${fw}`)} ${match} -d ${ip} --dport ${sp.port} -j DROP`);
+  }
+  if (!hasExternal) {
+    for (const ip of sp.loadBalancerIPs) b.externalFilter.push(`-A KUBE-EXTERNAL-SERVICES -m comment --comment ${why} ${match} -d ${ip} --dport ${sp.port} -j ${target}`);
+  }
+  if (sp.nodePort) {
+    // NodePorts are not subject to loadBalancerSourceRanges, as upstream
+    if (hasEndpoints) b.nodePorts.push(`-A KUBE-NODEPORTS -m comment --comment ${comment(name)} ${match} --dport ${sp.nodePort} -j ${ext}`);
+    if (!hasExternal) b.externalFilter.push(`-A KUBE-EXTERNAL-SERVICES -m comment --comment ${why} -m addrtype --dst-type LOCAL ${match} --dport ${sp.nodePort} -j ${target}`);
+  }
+  if (sp.healthCheckNodePort) {
+    b.filter.push(`-A KUBE-NODEPORTS -m comment --comment ${comment(`${name} health check node port`)} -m tcp -p tcp --dport ${sp.healthCheckNodePort} -j ACCEPT`);
+  }
+
+  const chains: string[] = [];
+  const rules: string[] = [];
+  if (hasInternal) {
+    const clusterIP = `-m comment --comment ${comment(`${name} cluster IP`)} ${dst}`;
+    if (o.masqueradeAll) rules.push(`-A ${internalChain} ${clusterIP} -j KUBE-MARK-MASQ`);
+    else if (o.clusterCIDR) rules.push(`-A ${internalChain} ${clusterIP} ! -s ${o.clusterCIDR} -j KUBE-MARK-MASQ`);
+  }
+  if (usesExt) {
+    chains.push(ext);
+    if (!sp.externalLocal) {
+      // endpoints may be on another node: masquerade so replies come back through this one
+      rules.push(`-A ${ext} -m comment --comment ${comment(`masquerade traffic for ${name} external destinations`)} -j KUBE-MARK-MASQ`);
+    } else {
+      // pods and the node itself reach external destinations as if through the load balancer
+      if (o.clusterCIDR) rules.push(`-A ${ext} -m comment --comment ${comment(`pod traffic for ${name} external destinations`)} -s ${o.clusterCIDR} -j ${svc}`);
+      rules.push(`-A ${ext} -m comment --comment ${comment(`masquerade LOCAL traffic for ${name} external destinations`)} -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ`);
+      rules.push(`-A ${ext} -m comment --comment ${comment(`route LOCAL traffic for ${name} external destinations`)} -m addrtype --src-type LOCAL -j ${svc}`);
+    }
+    if (hasExternal) rules.push(`-A ${ext} -j ${externalPolicyChain}`);
+  }
+  if (usesFw) {
+    chains.push(fw);
+    const lb = `-A ${fw} -m comment --comment ${comment(`${name} loadbalancer IP`)}`;
+    for (const range of sp.loadBalancerSourceRanges) rules.push(`${lb} -s ${range} -j ${ext}`);
+    // a VIP bound on the node loops the node's own requests back with the VIP as source
+    if (o.nodeIP && sp.loadBalancerSourceRanges.some((r) => cidrContains(r, o.nodeIP!))) for (const ip of sp.loadBalancerIPs) rules.push(`${lb} -s ${ip} -j ${ext}`);
+    // what falls off the end was not DNATed, so KUBE-PROXY-FIREWALL drops it in the filter table
+    rules.push(`-A ${fw} -m comment --comment ${comment(`other traffic to ${name} will be dropped by KUBE-PROXY-FIREWALL`)}`);
+  }
+  if (usesSvc) { chains.push(svc); rules.push(...endpointJumps(sp, svc, clusterEps)); }
+  if (usesSvl) { chains.push(svl); rules.push(...endpointJumps(sp, svl, localEps)); }
+  for (const e of reachable) {
+    const sep = endpointChain(name, sp.protocol, endpointString(e));
+    chains.push(sep);
+    const remember = sp.affinitySeconds ? ` -m recent --name ${sep} --set` : '';
+    // hairpin: a pod reaching itself through the Service must see the node's address, not its own
+    rules.push(`-A ${sep} -m comment --comment ${comment(name)} -s ${e.ip} -j KUBE-MARK-MASQ`);
+    rules.push(`-A ${sep} -m comment --comment ${comment(name)}${remember} ${match} -j DNAT --to-destination ${endpointString(e)}`);
+  }
+  return { chains, rules: sortChainsFirst(rules, chains) };
+}
+
+/** upstream's writeServiceToEndpointRules: affinity checks, then the random spread (last rule unconditional) */
+function endpointJumps(sp: ServicePort, chain: string, eps: Endpoint[]): string[] {
+  const out: string[] = [];
+  const seps = eps.map((e) => [e, endpointChain(sp.name, sp.protocol, endpointString(e))] as const);
+  if (sp.affinitySeconds) {
+    for (const [e, sep] of seps) out.push(`-A ${chain} -m comment --comment ${comment(`${sp.name} -> ${endpointString(e)}`)} -m recent --name ${sep} --rcheck --seconds ${sp.affinitySeconds} --reap -j ${sep}`);
+  }
+  seps.forEach(([e, sep], i) => {
+    const stat = i < eps.length - 1 ? ` -m statistic --mode random --probability ${probability(eps.length - i)}` : '';
+    out.push(`-A ${chain} -m comment --comment ${comment(`${sp.name} -> ${endpointString(e)}`)}${stat} -j ${sep}`);
+  });
+  return out;
+}
+
+/** Keeps rules grouped by chain in declaration order, so a chain's masquerade rule precedes its jumps. */
+function sortChainsFirst(rules: string[], chains: string[]): string[] {
+  const order = new Map(chains.map((c, i) => [c, i]));
+  const chainOf = (r: string) => r.split(' ', 3)[1]!;
+  return rules.map((r, i) => [r, order.get(chainOf(r)) ?? -1, i] as const).sort((a, b) => a[1] - b[1] || a[2] - b[2]).map(([r]) => r);
+}
+
+const externallyAccessible = (sp: ServicePort) => sp.nodePort > 0 || sp.externalIPs.length > 0 || sp.loadBalancerIPs.length > 0;
 
 /** The jumps from the built-in chains into ours, as upstream ensures them (iptablesJumpChains). */
 export const JUMPS: Array<{ table: 'filter' | 'nat'; chain: string; rule: string }> = [
@@ -169,4 +242,10 @@ export const JUMPS: Array<{ table: 'filter' | 'nat'; chain: string; rule: string
   { table: 'nat', chain: 'OUTPUT', rule: '-m comment --comment "kubernetes service portals" -j KUBE-SERVICES' },
   { table: 'nat', chain: 'PREROUTING', rule: '-m comment --comment "kubernetes service portals" -j KUBE-SERVICES' },
   { table: 'nat', chain: 'POSTROUTING', rule: '-m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING' },
+];
+
+/** upstream's iptablesKubeletJumpChains, ensured when localhost NodePorts are on */
+export const FIREWALL_JUMPS: typeof JUMPS = [
+  { table: 'filter', chain: 'INPUT', rule: '-j KUBE-FIREWALL' },
+  { table: 'filter', chain: 'OUTPUT', rule: '-j KUBE-FIREWALL' },
 ];

@@ -1,0 +1,32 @@
+// Running iptables-save / iptables-restore: the legacy or nf_tables variant, chosen as upstream's
+// iptables-wrapper does (the variant already holding more rules wins, nft on a tie), optionally
+// inside a network namespace (tests, bench).
+import { execa } from 'execa';
+
+export type IptablesVariant = 'legacy' | 'nft';
+
+export interface IptablesRunner {
+  readonly variant?: IptablesVariant;
+  save(table?: string): Promise<string>;
+  restore(input: string): Promise<void>;
+}
+
+export function iptablesRunner(variant: IptablesVariant, netns?: string): IptablesRunner {
+  const run = (cmd: string, args: string[], input?: string) =>
+    netns ? execa('ip', ['netns', 'exec', netns, cmd, ...args], { input }) : execa(cmd, args, { input });
+  return {
+    variant,
+    async save(table) { return (await run(`iptables-${variant}-save`, table ? ['-t', table] : [])).stdout; },
+    // -w: wait for the xtables lock rather than fail when another writer holds it
+    async restore(input) { await run(`iptables-${variant}-restore`, ['-w', '5', '--noflush'], input); },
+  };
+}
+
+/** upstream's iptables-wrapper choice: the variant the host already uses; nft when neither has rules */
+export async function detectVariant(netns?: string): Promise<IptablesVariant> {
+  const count = async (v: IptablesVariant) => {
+    try { return (await iptablesRunner(v, netns).save()).split('\n').filter((l) => l.startsWith('-')).length; } catch { return -1; }
+  };
+  const [legacy, nft] = await Promise.all([count('legacy'), count('nft')]);
+  return legacy > nft ? 'legacy' : 'nft';
+}
