@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { kubeProxyConfigMap, kubeProxyDaemonSet, kubeProxyServiceAccount } from './addons/kube-proxy.js';
@@ -47,6 +47,23 @@ export interface RunningCluster {
   kubeConfig: KubeConfig;
   apiserver: string;
   stop(): Promise<void>;
+  /** an apiserver restart as its clients see it: connections cut, none accepted for downMs */
+  restartApiserver(downMs: number): Promise<void>;
+}
+
+/**
+ * What clients see of an apiserver restart (the store, like etcd, survives): every connection cut,
+ * new ones refused for `downMs`, then served again on the same addresses.
+ */
+function apiserverOutage(servers: Server[]): (downMs: number) => Promise<void> {
+  let down = false;
+  for (const s of servers) s.on('connection', (sock: Socket) => { if (down) sock.destroy(); });
+  return async (downMs) => {
+    down = true;
+    for (const s of servers) s.closeAllConnections();
+    await new Promise((r) => setTimeout(r, downMs));
+    down = false;
+  };
 }
 
 function listen(server: Server, ...args: unknown[]): Promise<void> {
@@ -84,6 +101,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     const nodeServer = createApiServer(serverOpts);
     await Promise.all([listen(hostServer, 0, '127.0.0.1'), listenInNetns(cp.name, cp.ip, APISERVER_PORT).then((h) => listen(nodeServer, h))]);
     stoppers.push(() => { hostServer.close(); hostServer.closeAllConnections(); nodeServer.close(); nodeServer.closeAllConnections(); });
+    const outage = apiserverOutage([hostServer, nodeServer]);
     const apiserver = `https://127.0.0.1:${(hostServer.address() as AddressInfo).port}`;
     const kcText = kubeconfigYaml({ cluster: o.name, server: apiserver, caCert: pki.caCert, token });
     await writeFile(kubeconfigPath(o.name), kcText, { mode: 0o600 });
@@ -111,7 +129,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     await apps.createNamespacedDaemonSet({ namespace: 'kube-system', body: kubeProxyDaemonSet });
 
     await writeState({ cluster: o.name, pid: process.pid, apiserver, kubeconfig: kubeconfigPath(o.name), nodes: net.nodes.map((n) => n.name), startedAt: new Date().toISOString() });
-    return { name: o.name, layout: net, kubeconfigPath: kubeconfigPath(o.name), kubeConfig: kc, apiserver, stop };
+    return { name: o.name, layout: net, kubeconfigPath: kubeconfigPath(o.name), kubeConfig: kc, apiserver, stop, restartApiserver: outage };
   } catch (e) {
     await stop();
     throw e;

@@ -19,6 +19,8 @@ try {
   };
   process.on('SIGTERM', () => void stop());
   process.on('SIGINT', () => void stop());
+  // SIGUSR2: restart the apiserver (3 s away), for reliability tests of its clients
+  process.on('SIGUSR2', () => { log('apiserver restarting'); void cluster.restartApiserver(3000).then(() => log('apiserver back')); });
   tell({ ready: { kubeconfig: cluster.kubeconfigPath, apiserver: cluster.apiserver } });
   if (process.connected) process.disconnect();
 } catch (e) {

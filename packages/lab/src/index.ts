@@ -14,3 +14,4 @@ export * from './apply.js';
 export * from './kubectl.js';
 export * from './stats.js';
 export * from './echo.js';
+export * from './proxy-mode.js';

@@ -22,6 +22,8 @@ export interface ClusterInfo {
   nodes: Array<{ name: string; ip: string }>;
   /** runs a shell command on the lab's client host: a machine outside the nodes that reaches their IPs */
   onClientHost(script: string): Promise<{ stdout: string; exitCode: number }>;
+  /** runs a shell command on a node, as `docker exec <node>` would on kind (the chain walks read iptables there) */
+  onNode(node: string, script: string): Promise<{ stdout: string; exitCode: number }>;
 }
 
 export class LabContext {

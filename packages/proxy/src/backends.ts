@@ -5,6 +5,8 @@ import type { Backend, BackendOptions } from './backend.js';
 import type { ProxyConfig, ProxyMode } from './config.js';
 import { IptablesProxier } from './iptables/proxier.js';
 import { detectVariant, iptablesRunner } from './iptables/runner.js';
+import { IpvsProxier } from './ipvs/proxier.js';
+import { UserspaceProxier } from './userspace/proxier.js';
 
 export const MODES: ProxyMode[] = ['iptables', 'ipvs', 'nftables', 'userspace'];
 
@@ -24,14 +26,31 @@ export async function createBackend(mode: ProxyMode, opts: BackendOptions, cfg?:
   switch (mode) {
     case 'iptables':
       return new IptablesProxier({ ...opts, randomFully: await iptablesSupportsRandomFully(), localhostNodePorts: cfg?.localhostNodePorts ?? true }, iptablesRunner(await detectVariant()));
+    case 'ipvs':
+      return new IpvsProxier(opts);
+    case 'userspace':
+      return new UserspaceProxier(opts, iptablesRunner(await detectVariant()));
     default:
       throw new Error(`proxy mode "${mode}" is not available in svclab's kube-proxy`);
   }
 }
 
+/**
+ * ipvs mode shares KUBE-SERVICES, KUBE-POSTROUTING and their jumps with iptables mode, so its cleanup
+ * would tear down a running iptables mode's entry points: clean it up only when it left something of
+ * its own (kube-ipvs0, or a chain only it writes).
+ */
+async function ipvsLeftovers(): Promise<boolean> {
+  const link = await execa('ip', ['link', 'show', 'kube-ipvs0'], { reject: false });
+  if (link.exitCode === 0) return true;
+  const saved = await iptablesRunner(await detectVariant()).save().catch(() => '');
+  return /^:KUBE-(IPVS-FILTER|LOAD-BALANCER|NODE-PORT|LOOP-BACK) /m.test(saved);
+}
+
 /** Removes what the other modes left (upstream's cleanupLeftovers); failures are logged, not fatal. */
 export async function cleanupOtherModes(mode: ProxyMode, opts: BackendOptions, log: (m: string) => void): Promise<void> {
   for (const other of MODES.filter((m) => m !== mode)) {
+    if (other === 'ipvs' && !(await ipvsLeftovers())) continue;
     try { await (await createBackend(other, opts)).cleanup(); } catch (e) { log(`cleaning up ${other} mode's leftovers: ${(e as Error).message}`); }
   }
 }

@@ -31,10 +31,15 @@ export interface ServicePort {
 
 export const endpointString = (e: Endpoint) => `${e.ip}:${e.port}`;
 
+const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+/** an IPv4 proxy ignores other families' (and malformed) addresses, as upstream's per-family trackers do */
+export const isIPv4 = (ip: string) => IPV4.test(ip);
+const isCIDRv4 = (c: string) => { const [ip, bits, extra] = c.split('/'); return extra === undefined && isIPv4(ip!) && (bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= 32)); };
+
 /** Services kube-proxy ignores: headless, ExternalName, or claimed by another proxy. */
 export function proxied(svc: V1Service): boolean {
   const ip = svc.spec?.clusterIP;
-  if (!ip || ip === 'None' || svc.spec?.type === 'ExternalName') return false;
+  if (!ip || ip === 'None' || svc.spec?.type === 'ExternalName' || !isIPv4(ip)) return false;
   const labels = svc.metadata?.labels ?? {};
   return !('service.kubernetes.io/service-proxy-name' in labels) && !('service.kubernetes.io/headless' in labels);
 }
@@ -59,6 +64,7 @@ export function buildServicePorts(services: readonly V1Service[], slices: readon
         const p = slice.ports?.find((x) => (x.name ?? '') === portName && (x.protocol ?? 'TCP') === protocol);
         if (!p?.port) continue;
         for (const e of slice.endpoints ?? []) {
+          if (!isIPv4(e.addresses[0] ?? '')) continue;
           const ready = e.conditions?.ready !== false;
           const ep: Endpoint = {
             ip: e.addresses[0]!, port: p.port, ready,
@@ -70,9 +76,9 @@ export function buildServicePorts(services: readonly V1Service[], slices: readon
       out.push({
         name: portName ? `${ns}/${name}:${portName}` : `${ns}/${name}`, namespace: ns, service: name, portName, protocol,
         clusterIP: svc.spec!.clusterIP!, port: sp.port, nodePort: sp.nodePort ?? 0,
-        externalIPs: svc.spec!.externalIPs ?? [],
-        loadBalancerIPs: svc.spec!.type === 'LoadBalancer' ? (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter((ip): ip is string => !!ip) : [],
-        loadBalancerSourceRanges: svc.spec!.type === 'LoadBalancer' ? (svc.spec!.loadBalancerSourceRanges ?? []).map((r) => r.trim()).filter(Boolean) : [],
+        externalIPs: (svc.spec!.externalIPs ?? []).filter(isIPv4),
+        loadBalancerIPs: svc.spec!.type === 'LoadBalancer' ? (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? '').filter(isIPv4) : [],
+        loadBalancerSourceRanges: svc.spec!.type === 'LoadBalancer' ? (svc.spec!.loadBalancerSourceRanges ?? []).map((r) => r.trim()).filter(isCIDRv4) : [],
         externalLocal: svc.spec!.externalTrafficPolicy === 'Local' && (svc.spec!.type === 'NodePort' || svc.spec!.type === 'LoadBalancer'),
         healthCheckNodePort: svc.spec!.healthCheckNodePort ?? 0,
         internalLocal: svc.spec!.internalTrafficPolicy === 'Local',

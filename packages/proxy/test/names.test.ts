@@ -12,3 +12,12 @@ describe('iptables chain names', () => {
     expect(serviceChain('default/kubernetes:https', 'TCP')).toBe('KUBE-SVC-NPX46M4PTMTKRN6Y');
   });
 });
+
+describe('the chain names in tutorial 004', () => {
+  it('come out of the same hash: older kube-proxy named an unnamed port "uit/svc-np-ublog:"', () => {
+    // tutorial 004's iptables-save: KUBE-SVC-FQQJWIJEBH5A6SF6 → KUBE-SEP-U4JA5WF5RRIRERN5 (10.244.1.35:8002), KUBE-SEP-ME7MACTOWWVFKRBM (10.244.2.32:8002)
+    expect(serviceChain('uit/svc-np-ublog:', 'TCP')).toBe('KUBE-SVC-FQQJWIJEBH5A6SF6');
+    expect(endpointChain('uit/svc-np-ublog:', 'TCP', '10.244.1.35:8002')).toBe('KUBE-SEP-U4JA5WF5RRIRERN5');
+    expect(endpointChain('uit/svc-np-ublog:', 'TCP', '10.244.2.32:8002')).toBe('KUBE-SEP-ME7MACTOWWVFKRBM');
+  });
+});

@@ -1,5 +1,6 @@
 // Service, Endpoints and EndpointSlice validation with upstream's messages
 // (pkg/apis/core/validation ValidateService / ValidateEndpoints, pkg/apis/discovery/validation).
+import { isIP } from 'node:net';
 import type { StatusCause } from './errors.js';
 
 type Obj = Record<string, any>;
@@ -73,7 +74,8 @@ export function validateService(o: Obj, causes: StatusCause[]): void {
     causes.push(invalidCause('spec.sessionAffinityConfig', spec.sessionAffinityConfig, 'must not be set when session affinity is None'));
   }
   ((spec.externalIPs ?? []) as string[]).forEach((ip, i) => {
-    if (!IPV4.test(ip)) causes.push(invalidCause(`spec.externalIPs[${i}]`, ip, 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)'));
+    // either family is valid here; a single-stack proxy ignores the other one
+    if (isIP(ip) === 0) causes.push(invalidCause(`spec.externalIPs[${i}]`, ip, 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)'));
   });
 }
 

@@ -20,6 +20,23 @@ function clientHostOf(name: string): ClusterInfo['onClientHost'] {
   };
 }
 
+/** An embedded node is the network namespace named after it, where its kube-proxy writes its rules. */
+async function onEmbeddedNode(node: string, script: string) {
+  const r = await execa('nsenter', [`--net=/run/netns/${node}`, '--', 'sh', '-c', script], { reject: false, all: true });
+  return { stdout: String(r.all ?? ''), exitCode: r.exitCode ?? -1 };
+}
+
+/** A kind node is a container. */
+async function onKindNode(node: string, script: string) {
+  const r = await execa('docker', ['exec', node, 'sh', '-c', script], { reject: false, all: true });
+  return { stdout: String(r.all ?? ''), exitCode: r.exitCode ?? -1 };
+}
+
+/** A cluster known only by its kubeconfig: we have no shell on its nodes. */
+async function noNodeShell(node: string): Promise<never> {
+  throw new Error(`this step reads rules on node ${node}, which needs a shell there: run it with the embedded cluster or --driver kind`);
+}
+
 /** Elsewhere (kind, a real cluster) the machine running the lab is the client host. */
 async function onThisHost(script: string) {
   const r = await execa('sh', ['-c', script], { reject: false });
@@ -66,7 +83,7 @@ export function embeddedDriver(name: string, opts: { proxyMode?: string } = {}):
       const running = runningCluster(name);
       if (running) {
         const kc = loadKubeConfig(running.kubeconfig);
-        return { kc, info: { name, kubeconfigPath: running.kubeconfig, nodes: await nodeAddresses(kc), onClientHost: clientHostOf(name) }, release: async () => undefined } satisfies LabCluster;
+        return { kc, info: { name, kubeconfigPath: running.kubeconfig, nodes: await nodeAddresses(kc), onClientHost: clientHostOf(name), onNode: onEmbeddedNode }, release: async () => undefined } satisfies LabCluster;
       }
       const c = await startCluster({ name, proxyMode: opts.proxyMode, log });
       const stopOnSignal = () => { void c.stop().finally(() => process.exit(130)); };
@@ -74,7 +91,7 @@ export function embeddedDriver(name: string, opts: { proxyMode?: string } = {}):
       process.once('SIGTERM', stopOnSignal);
       return {
         kc: c.kubeConfig,
-        info: { name, kubeconfigPath: c.kubeconfigPath, nodes: c.layout.nodes.map((n) => ({ name: n.name, ip: n.ip })), onClientHost: clientHostOf(name) },
+        info: { name, kubeconfigPath: c.kubeconfigPath, nodes: c.layout.nodes.map((n) => ({ name: n.name, ip: n.ip })), onClientHost: clientHostOf(name), onNode: onEmbeddedNode },
         release: async () => { process.off('SIGINT', stopOnSignal); process.off('SIGTERM', stopOnSignal); await c.stop(); },
       };
     },
@@ -87,7 +104,7 @@ export function kubeconfigDriver(path: string): Driver {
     name: 'kubeconfig',
     async acquire() {
       const kc = loadKubeConfig(path);
-      return { kc, info: { name: kc.getCurrentContext(), kubeconfigPath: path, nodes: await nodeAddresses(kc), onClientHost: onThisHost }, release: async () => undefined };
+      return { kc, info: { name: kc.getCurrentContext(), kubeconfigPath: path, nodes: await nodeAddresses(kc), onClientHost: onThisHost, onNode: noNodeShell }, release: async () => undefined };
     },
   };
 }
@@ -110,7 +127,7 @@ export function kindDriver(name: string): Driver {
       await mkdir(dirname(path), { recursive: true });
       await execa('kind', ['export', 'kubeconfig', '--name', name, '--kubeconfig', path]);
       const kc = loadKubeConfig(path);
-      return { kc, info: { name, kubeconfigPath: path, nodes: await nodeAddresses(kc), onClientHost: onThisHost }, release: async () => { if (created) await execa('kind', ['delete', 'cluster', '--name', name]); } };
+      return { kc, info: { name, kubeconfigPath: path, nodes: await nodeAddresses(kc), onClientHost: onThisHost, onNode: onKindNode }, release: async () => { if (created) await execa('kind', ['delete', 'cluster', '--name', name]); } };
     },
   };
 }

@@ -93,18 +93,18 @@ export class IptablesProxier implements Backend {
 /** the chains this mode writes (other modes' chains, e.g. userspace's KUBE-PORTALS-*, are theirs to remove) */
 const OWNED = /^KUBE-(SVC|SVL|EXT|FW|SEP)-|^KUBE-(SERVICES|NODEPORTS|EXTERNAL-SERVICES|FORWARD|PROXY-FIREWALL|FIREWALL|MARK-MASQ|POSTROUTING|PROXY-CANARY)$/;
 
-function section(saved: string, table: string): string {
+export function section(saved: string, table: string): string {
   return saved.split(/^\*/m).find((s) => s.startsWith(table + '\n')) ?? '';
 }
 
-function hasJump(saved: string, table: string, chain: string, rule: string): boolean {
+export function hasJump(saved: string, table: string, chain: string, rule: string): boolean {
   const target = rule.slice(rule.lastIndexOf('-j '));
   const commentText = rule.match(/--comment "([^"]+)"/)?.[1] ?? '';
   return section(saved, table).split('\n').some((l) => l.startsWith(`-A ${chain} `) && l.includes(commentText) && l.endsWith(target));
 }
 
 /** Adds the missing jump rules into each table's section, before its COMMIT (inserted first, as upstream prepends). */
-function injectJumps(text: string, jumps: typeof JUMPS): string {
+export function injectJumps(text: string, jumps: typeof JUMPS): string {
   let out = text;
   for (const table of ['filter', 'nat'] as const) {
     const lines = [...jumps.filter((j) => j.table === table)].reverse().map((j) => `-I ${j.chain} 1 ${j.rule}`);
