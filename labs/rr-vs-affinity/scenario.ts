@@ -1,8 +1,10 @@
 // Tutorial 000: three nginx pods each serving its own IP, a ClusterIP Service, a curl loop. Without
 // affinity the requests spread over the pods (iptables picks at random: a chi-square test, where the
 // tutorial's ipvs output shows strict round-robin); with sessionAffinity ClientIP one client sticks to
-// one pod until the timeout lapses; back to None it spreads again.
-import { kubectl, looksUniform, runToCompletion, untilServed, waitFor, type LabContext, type Scenario } from '@svclab/lab';
+// one pod until the timeout lapses; back to None it spreads again. Then nftables mode (a random spread
+// again) and userspace mode
+// (ipvs needs IP_VS, which these kernels lack): strict rotation, and ClientIP affinity kept in user space.
+import { currentProxyMode, kubectl, looksUniform, runToCompletion, switchProxyMode, untilServed, waitFor, type LabContext, type Scenario } from '@svclab/lab';
 
 const NS = 'test';
 const ipsOf = (ctx: LabContext) => ctx.facts.get('ips') as string[];
@@ -95,8 +97,46 @@ const scenario: Scenario = {
         ctx.check(answers.length === 90 && u.ok, `all three pods answer again (${c.join(' / ')}; chi-square ${u.statistic.toFixed(2)} < ${u.critical})`);
       },
     },
+    {
+      title: 'nftables mode: numgen random spreads the requests too',
+      async run(ctx) {
+        const sw = await switchProxyMode(ctx, 'nftables');
+        ctx.check(sw.ok, 'kube-proxy runs in nftables mode on every node (table ip kube-proxy)', sw.failure);
+        const url = ctx.facts.get('url') as string;
+        const answers = await curlLoop(ctx, 'loop-nft', `${untilServed(url)} >/dev/null; for i in $(seq 90); do curl -s --max-time 2 ${url}; done`);
+        const c = counts(answers, ipsOf(ctx));
+        const u = looksUniform(c);
+        ctx.check(answers.length === 90 && u.ok, `all three pods answer (${c.join(' / ')}; chi-square ${u.statistic.toFixed(2)} < ${u.critical})`);
+      },
+    },
+    {
+      title: 'userspace mode: kube-proxy rotates strictly, as the tutorial\'s ipvs rr listing does',
+      async run(ctx) {
+        const sw = await switchProxyMode(ctx, 'userspace');
+        ctx.check(sw.ok, 'kube-proxy runs in userspace mode on every node', sw.failure);
+        const url = ctx.facts.get('url') as string;
+        const answers = await curlLoop(ctx, 'loop-userspace', `${untilServed(url)} >/dev/null; for i in $(seq 9); do curl -s --max-time 2 ${url}; done`);
+        ctx.narrate.output(answers.join('\n'));
+        const cycle = answers.slice(0, 3);
+        ctx.check(answers.length === 9 && new Set(cycle).size === 3 && answers.every((a, i) => a === cycle[i % 3]), `exact round-robin over the three pods: ${cycle.join(' → ')} → …`);
+      },
+    },
+    {
+      title: 'userspace mode with sessionAffinity: ClientIP: kube-proxy pins the client itself',
+      async run(ctx) {
+        await setAffinity(ctx, '{"spec":{"sessionAffinity":"ClientIP","sessionAffinityConfig":{"clientIP":{"timeoutSeconds":100}}}}',
+          '{"spec":{"sessionAffinity":"ClientIP","sessionAffinityConfig":{"clientIP":{"timeoutSeconds":100}}}}');
+        const url = ctx.facts.get('url') as string;
+        const answers = await curlLoop(ctx, 'loop-us-sticky', `for i in $(seq 12); do curl -s --max-time 2 ${url}; done`);
+        ctx.check(answers.length === 12 && new Set(answers).size === 1, `all 12 requests went to ${answers[0]}`, [...new Set(answers)].join(', '));
+        await setAffinity(ctx, '{"spec":{"sessionAffinity":"None"}}', '{"spec":{"sessionAffinity":"None"}}');
+        const back = await switchProxyMode(ctx, 'iptables');
+        ctx.check(back.ok, 'back to iptables mode', back.failure);
+      },
+    },
   ],
   async cleanup(ctx) {
+    if ((await currentProxyMode(ctx).catch(() => 'iptables')) !== 'iptables') await switchProxyMode(ctx, 'iptables').catch(() => undefined);
     await ctx.core.deleteNamespace({ name: NS }).catch(() => undefined);
     await waitFor('namespace test to go', async () => !(await ctx.core.readNamespace({ name: NS }).catch(() => undefined)), 60_000).catch(() => undefined);
   },

@@ -35,7 +35,7 @@ export async function switchProxyMode(ctx: LabContext, mode: string, timeoutMs =
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const pods = (await kubeProxyPods(ctx)).filter((p) => !old.has(p.metadata!.name!) && !p.metadata!.deletionTimestamp);
-    const failed = pods.find((p) => (p.status?.containerStatuses?.[0]?.restartCount ?? 0) > 0 || p.status?.containerStatuses?.[0]?.state?.terminated);
+    const failed = pods.find((p) => { const c = p.status?.containerStatuses?.[0]; return (c?.restartCount ?? 0) > 0 || c?.state?.terminated || c?.lastState?.terminated; });
     if (failed) {
       const logs = await kubectl(ctx, ['logs', '-n', KS, failed.metadata!.name!, '--previous'], { shown: `logs -n kube-system ${failed.metadata!.name} --previous` });
       return { mode, ok: false, failure: logs.stdout || logs.output };

@@ -6,6 +6,7 @@ import type { ProxyConfig, ProxyMode } from './config.js';
 import { IptablesProxier } from './iptables/proxier.js';
 import { detectVariant, iptablesRunner } from './iptables/runner.js';
 import { IpvsProxier } from './ipvs/proxier.js';
+import { NftablesProxier } from './nftables/proxier.js';
 import { UserspaceProxier } from './userspace/proxier.js';
 
 export const MODES: ProxyMode[] = ['iptables', 'ipvs', 'nftables', 'userspace'];
@@ -28,6 +29,8 @@ export async function createBackend(mode: ProxyMode, opts: BackendOptions, cfg?:
       return new IptablesProxier({ ...opts, randomFully: await iptablesSupportsRandomFully(), localhostNodePorts: cfg?.localhostNodePorts ?? true }, iptablesRunner(await detectVariant()));
     case 'ipvs':
       return new IpvsProxier(opts);
+    case 'nftables':
+      return new NftablesProxier(opts);
     case 'userspace':
       return new UserspaceProxier(opts, iptablesRunner(await detectVariant()));
     default:
