@@ -94,3 +94,16 @@ describe('iptables rules', () => {
     expect(text).not.toContain('ns8/external');
   });
 });
+
+describe('iptables rules at scale', () => {
+  it('render 10k Services × 5 endpoints (about 160k nat rules) without overflowing the stack', () => {
+    const ports = Array.from({ length: 10_000 }, (_, i) => ({
+      name: `ns/s${i}:p`, namespace: 'ns', service: `s${i}`, portName: 'p', protocol: 'TCP' as const, clusterIP: `10.96.${i >> 8}.${i & 255}`, port: 80, nodePort: 0,
+      externalIPs: [], loadBalancerIPs: [], loadBalancerSourceRanges: [], affinitySeconds: 0, externalLocal: false, internalLocal: false, healthCheckNodePort: 0,
+      endpoints: Array.from({ length: 5 }, (_, j) => ({ ip: `10.244.${((i * 5 + j) >> 8) & 255}.${(i * 5 + j) & 255}`, port: 80, ready: true, serving: true, terminating: false })),
+    }));
+    const r = renderRules(ports, { clusterCIDR: '10.244.0.0/16', masqueradeBit: 14, masqueradeAll: false, randomFully: true });
+    expect(r.natChains).toHaveLength(60_000);
+    expect(r.text.split('\n').filter((l) => l.includes('-j DNAT'))).toHaveLength(50_000);
+  });
+});
