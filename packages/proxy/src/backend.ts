@@ -27,6 +27,12 @@ export interface Backend {
   sync(ports: ServicePort[], changed?: ReadonlySet<string>): Promise<void>;
   /** removes everything this mode wrote; safe to run when it never ran (kube-proxy --cleanup, mode switch) */
   cleanup(): Promise<void>;
+  /**
+   * whether this mode left anything of its own; a mode whose cleanup would touch state it shares with
+   * another (ipvs shares KUBE-SERVICES and the jumps with iptables) answers this, and is only cleaned
+   * up after a switch when it says yes
+   */
+  hasLeftovers?(): Promise<boolean>;
   /** whether the backend's state was removed behind its back (a flushed table), asking for a full resync */
   flushed(): Promise<boolean>;
   /** releases processes and sockets (userspace listeners); optional */

@@ -38,22 +38,13 @@ export async function createBackend(mode: ProxyMode, opts: BackendOptions, cfg?:
   }
 }
 
-/**
- * ipvs mode shares KUBE-SERVICES, KUBE-POSTROUTING and their jumps with iptables mode, so its cleanup
- * would tear down a running iptables mode's entry points: clean it up only when it left something of
- * its own (kube-ipvs0, or a chain only it writes).
- */
-async function ipvsLeftovers(): Promise<boolean> {
-  const link = await execa('ip', ['link', 'show', 'kube-ipvs0'], { reject: false });
-  if (link.exitCode === 0) return true;
-  const saved = await iptablesRunner(await detectVariant()).save().catch(() => '');
-  return /^:KUBE-(IPVS-FILTER|LOAD-BALANCER|NODE-PORT|LOOP-BACK) /m.test(saved);
-}
-
 /** Removes what the other modes left (upstream's cleanupLeftovers); failures are logged, not fatal. */
 export async function cleanupOtherModes(mode: ProxyMode, opts: BackendOptions, log: (m: string) => void): Promise<void> {
   for (const other of MODES.filter((m) => m !== mode)) {
-    if (other === 'ipvs' && !(await ipvsLeftovers())) continue;
-    try { await (await createBackend(other, opts)).cleanup(); } catch (e) { log(`cleaning up ${other} mode's leftovers: ${(e as Error).message}`); }
+    try {
+      const b = await createBackend(other, opts);
+      if (b.hasLeftovers && !(await b.hasLeftovers())) continue;
+      await b.cleanup();
+    } catch (e) { log(`cleaning up ${other} mode's leftovers: ${(e as Error).message}`); }
   }
 }

@@ -1,5 +1,6 @@
 // The proxy's model, built from Services and EndpointSlices as upstream's ServicePortName /
 // endpointsMap: one entry per Service port, with its endpoints sorted by "ip:port" (byEndpoint).
+import { isIPv4 } from 'node:net';
 import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
 
 export interface Endpoint { ip: string; port: number; ready: boolean; serving: boolean; terminating: boolean; nodeName?: string }
@@ -31,10 +32,9 @@ export interface ServicePort {
 
 export const endpointString = (e: Endpoint) => `${e.ip}:${e.port}`;
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 /** an IPv4 proxy ignores other families' (and malformed) addresses, as upstream's per-family trackers do */
-export const isIPv4 = (ip: string) => IPV4.test(ip);
-const isCIDRv4 = (c: string) => { const [ip, bits, extra] = c.split('/'); return extra === undefined && isIPv4(ip!) && (bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= 32)); };
+export { isIPv4 };
+export const isCIDRv4 = (c: string) => { const [ip, bits, extra] = c.split('/'); return extra === undefined && isIPv4(ip!) && (bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= 32)); };
 
 /** Services kube-proxy ignores: headless, ExternalName, or claimed by another proxy. */
 export function proxied(svc: V1Service): boolean {

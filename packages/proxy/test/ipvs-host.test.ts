@@ -60,6 +60,7 @@ describe('check() on this machine', () => {
 describe('cleanup() in a network namespace', () => {
   it('succeeds quietly where nothing of the ipvs mode exists, twice', async () => {
     expect(await leftovers()).toEqual([]);
+    expect(await proxier.hasLeftovers()).toBe(false);
     await proxier.cleanup();
     await proxier.cleanup();
     expect(await leftovers()).toEqual([]);
@@ -85,6 +86,7 @@ describe('cleanup() in a network namespace', () => {
     expect(before).toContain('KUBE-IPVS-FILTER');
     expect(before).toContain('PREROUTING jump');
     if (dummy) expect(before).toContain('kube-ipvs0');
+    expect(await proxier.hasLeftovers()).toBe(true);
 
     await proxier.cleanup();
     expect(await leftovers()).toEqual(['KUBE-MARK-MASQ']);

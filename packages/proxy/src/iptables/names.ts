@@ -17,7 +17,21 @@ export function base32(buf: Buffer): string {
   return out;
 }
 
-const hash16 = (s: string) => base32(createHash('sha256').update(s).digest()).slice(0, 16);
+/**
+ * Every sync names every chain again, and SHA-256 was a third of a 5k-Service render: remember the
+ * names (bounded, so churned Services don't pile up; a reset only costs the hashes again).
+ */
+const memo = new Map<string, string>();
+const MEMO_LIMIT = 500_000;
+function hash16(s: string): string {
+  let h = memo.get(s);
+  if (h === undefined) {
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    h = base32(createHash('sha256').update(s).digest()).slice(0, 16);
+    memo.set(s, h);
+  }
+  return h;
+}
 
 export function portProtoHash(servicePortName: string, protocol: string): string {
   return hash16(servicePortName + protocol.toLowerCase());

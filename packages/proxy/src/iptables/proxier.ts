@@ -2,7 +2,6 @@
 // As upstream (KEP-3453), a partial sync writes the shared chains plus only the changed Services'
 // chains; jumps from the built-in chains and leftover chains are checked against iptables-save on
 // full syncs only, since iptables-save is the slow part at scale.
-import { writeFile } from 'node:fs/promises';
 import type { Backend, BackendOptions } from '../backend.js';
 import { nodePortIPs } from '../node-addresses.js';
 import type { ServicePort } from '../service-ports.js';
@@ -59,7 +58,8 @@ export class IptablesProxier implements Backend {
       const saved = await this.ipt.save();
       stale = [...new Set([...this.ownChains, ...[...section(saved, 'nat').matchAll(/^:(KUBE-\S+) /gm)].map((m) => m[1]!).filter(ownedChainPrefix)])];
       jumps = [...JUMPS, ...(localhost ? FIREWALL_JUMPS : [])].filter((j) => !hasJump(saved, j.table, j.chain, j.rule));
-      if (localhost) await enableRouteLocalnet();
+      // localhost NodePorts: packets to 127.0.0.1 may be DNATed off the host (upstream sets this too)
+      if (localhost) await this.ipt.sysctl?.('net.ipv4.conf.all.route_localnet', '1').catch(() => undefined);
     }
     const { text, natChains, writtenChains } = renderRules(ports, o, { stale, changed: full ? undefined : changed });
     this.needFull = true; // until this restore succeeds
@@ -114,9 +114,4 @@ export function injectJumps(text: string, jumps: typeof JUMPS): string {
     out = out.slice(0, commit) + lines.join('\n') + '\n' + out.slice(commit);
   }
   return out;
-}
-
-/** localhost NodePorts: packets to 127.0.0.1 may be DNATed out of the host (upstream sets this too) */
-async function enableRouteLocalnet(): Promise<void> {
-  await writeFile('/proc/sys/net/ipv4/conf/all/route_localnet', '1').catch(() => undefined);
 }

@@ -9,6 +9,8 @@ export interface IptablesRunner {
   readonly variant?: IptablesVariant;
   save(table?: string): Promise<string>;
   restore(input: string): Promise<void>;
+  /** sets a sysctl in the namespace the rules go to (e.g. net.ipv4.conf.all.route_localnet) */
+  sysctl?(key: string, value: string): Promise<void>;
 }
 
 export function iptablesRunner(variant: IptablesVariant, netns?: string): IptablesRunner {
@@ -19,11 +21,24 @@ export function iptablesRunner(variant: IptablesVariant, netns?: string): Iptabl
     async save(table) { return (await run(`iptables-${variant}-save`, table ? ['-t', table] : [])).stdout; },
     // -w: wait for the xtables lock rather than fail when another writer holds it
     async restore(input) { await run(`iptables-${variant}-restore`, ['-w', '5', '--noflush'], input); },
+    // through /proc rather than the sysctl tool (procps), which a minimal host may lack
+    async sysctl(key, value) { await run('sh', ['-c', `echo ${value} > /proc/sys/${key.replaceAll('.', '/')}`]); },
   };
 }
 
-/** upstream's iptables-wrapper choice: the variant the host already uses; nft when neither has rules */
-export async function detectVariant(netns?: string): Promise<IptablesVariant> {
+const decided = new Map<string, Promise<IptablesVariant>>();
+
+/**
+ * upstream's iptables-wrapper choice: the variant the host already uses; nft when neither has rules.
+ * Decided once per namespace (both saves are slow on a big ruleset, and every mode asks at start-up).
+ */
+export function detectVariant(netns?: string): Promise<IptablesVariant> {
+  let d = decided.get(netns ?? '');
+  if (!d) { d = countRules(netns); decided.set(netns ?? '', d); }
+  return d;
+}
+
+async function countRules(netns?: string): Promise<IptablesVariant> {
   const count = async (v: IptablesVariant) => {
     try { return (await iptablesRunner(v, netns).save()).split('\n').filter((l) => l.startsWith('-')).length; } catch { return -1; }
   };

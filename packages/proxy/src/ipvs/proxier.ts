@@ -74,6 +74,13 @@ export class IpvsProxier implements Backend {
   }
 
   /** there is no canary chain in ipvs mode; a missing KUBE-SERVICES, jump or kube-ipvs0 means someone flushed our state */
+  /** kube-ipvs0, or a chain only this mode writes: KUBE-SERVICES and the jumps are shared with iptables mode */
+  async hasLeftovers(): Promise<boolean> {
+    if ((await this.runner.run('ip', ['link', 'show', 'kube-ipvs0'])).code === 0) return true;
+    const saved = await (await this.runner.iptables()).save().catch(() => '');
+    return /^:KUBE-(IPVS-FILTER|LOAD-BALANCER|NODE-PORT|LOOP-BACK) /m.test(saved);
+  }
+
   async flushed(): Promise<boolean> {
     if (!this.synced) return false;
     const saved = await (await this.runner.iptables()).save('nat');

@@ -7,7 +7,8 @@ import type { ServicePort } from '../service-ports.js';
 import { diffElements, type Element, type ElementState } from './elements.js';
 import { TABLE, renderSetup, type SetupOptions } from './layout.js';
 import type { NameCache } from './names.js';
-import { isIPv4, PortPlan, type PlanOptions } from './service-port.js';
+import { isIPv4 } from '../service-ports.js';
+import { PortPlan, type PlanOptions } from './service-port.js';
 
 export const STALE_CHAIN_DELAY_MS = 1000;
 

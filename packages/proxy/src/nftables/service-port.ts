@@ -2,7 +2,7 @@
 // its chains (service-/local-/external-/firewall-/endpoint-), affinity sets, rules, and the map
 // elements that dispatch to them. Endpoint selection follows upstream's CategorizeEndpoints.
 import { cidrContains } from '../node-addresses.js';
-import { usable, type Endpoint, type ServicePort } from '../service-ports.js';
+import { isCIDRv4, isIPv4, usable, type Endpoint, type ServicePort } from '../service-ports.js';
 import type { Element } from './elements.js';
 import { MARK_MASQ, REJECT_CHAIN, TABLE } from './layout.js';
 import type { CachedPortNames, EndpointNames, NameCache } from './names.js';
@@ -20,9 +20,6 @@ const rule = (chain: string, r: string) => `add rule ${TABLE} ${chain} ${r}`;
 
 // This is the IPv4 table (upstream runs a second proxier for IPv6); anything else, IPv6 or malformed,
 // is left out rather than allowed to fail the whole transaction.
-const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
-export const isIPv4 = (s: string) => IPV4.test(s);
-const IPV4_CIDR = /^\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?$/;
 
 /** (A class rather than closures: a full sync makes one per Service port, tens of thousands.) */
 export class PortPlan {
@@ -67,7 +64,7 @@ export class PortPlan {
     this.hasExternal = hasEndpoints && (!sp.externalLocal || this.local.length > 0);
     // the external chain exists even without local endpoints: it still short-circuits pod and node traffic
     this.usesExternalChain = hasEndpoints && externallyAccessible;
-    this.sourceRanges = sp.loadBalancerSourceRanges.filter((r) => IPV4_CIDR.test(r));
+    this.sourceRanges = sp.loadBalancerSourceRanges.filter(isCIDRv4);
     const usesFirewall = this.lbIPs.length > 0 && this.sourceRanges.length > 0;
 
     for (const e of this.eps.values()) {
