@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { renderRules } from '../src/iptables/rules.js';
+import { RenderCache, renderRules } from '../src/iptables/rules.js';
 import { buildServicePorts } from '../src/service-ports.js';
 
 const svc = (ns: string, name: string, ip: string, ports: Array<{ name?: string; port: number; protocol?: string }>, extra: Partial<V1Service['spec']> = {}): V1Service =>
@@ -95,15 +95,43 @@ describe('iptables rules', () => {
   });
 });
 
+const scaled = (services: number) => Array.from({ length: services }, (_, i) => ({
+  name: `ns/s${i}:p`, namespace: 'ns', service: `s${i}`, portName: 'p', protocol: 'TCP' as const, clusterIP: `10.96.${i >> 8}.${i & 255}`, port: 80, nodePort: 0,
+  externalIPs: [], loadBalancerIPs: [], loadBalancerSourceRanges: [], affinitySeconds: 0, externalLocal: false, internalLocal: false, healthCheckNodePort: 0,
+  endpoints: Array.from({ length: 5 }, (_, j) => ({ ip: `10.244.${((i * 5 + j) >> 8) & 255}.${(i * 5 + j) & 255}`, port: 80, ready: true, serving: true, terminating: false })),
+}));
+const scaleOptions = { clusterCIDR: '10.244.0.0/16', masqueradeBit: 14, masqueradeAll: false, randomFully: true };
+
 describe('iptables rules at scale', () => {
   it('render 10k Services × 5 endpoints (about 160k nat rules) without overflowing the stack', () => {
-    const ports = Array.from({ length: 10_000 }, (_, i) => ({
-      name: `ns/s${i}:p`, namespace: 'ns', service: `s${i}`, portName: 'p', protocol: 'TCP' as const, clusterIP: `10.96.${i >> 8}.${i & 255}`, port: 80, nodePort: 0,
-      externalIPs: [], loadBalancerIPs: [], loadBalancerSourceRanges: [], affinitySeconds: 0, externalLocal: false, internalLocal: false, healthCheckNodePort: 0,
-      endpoints: Array.from({ length: 5 }, (_, j) => ({ ip: `10.244.${((i * 5 + j) >> 8) & 255}.${(i * 5 + j) & 255}`, port: 80, ready: true, serving: true, terminating: false })),
-    }));
-    const r = renderRules(ports, { clusterCIDR: '10.244.0.0/16', masqueradeBit: 14, masqueradeAll: false, randomFully: true });
+    const ports = scaled(10_000);
+    const r = renderRules(ports, scaleOptions);
     expect(r.natChains).toHaveLength(60_000);
     expect(r.text.split('\n').filter((l) => l.includes('-j DNAT'))).toHaveLength(50_000);
+  });
+
+  it('drop the per-endpoint comments above 1000 endpoints, as upstream\'s large-cluster mode; Service rules keep theirs', () => {
+    const sep = (text: string) => text.split('\n').filter((l) => l.startsWith('-A KUBE-SEP-') || (l.startsWith('-A KUBE-SVC-') && l.includes('-j KUBE-SEP-')));
+    const small = sep(renderRules(scaled(200), scaleOptions).text); // exactly 1000 endpoints
+    const large = renderRules(scaled(201), scaleOptions).text; // 1005
+    expect(small.every((l) => l.includes('-m comment --comment'))).toBe(true);
+    expect(sep(large)).toHaveLength(small.length + 5 * 3);
+    expect(sep(large).some((l) => l.includes('--comment'))).toBe(false);
+    expect(large).toContain('-A KUBE-SEP-');
+    expect(large).toMatch(/^-A KUBE-SERVICES -m comment --comment "ns\/s200:p cluster IP" -m tcp -p tcp -d 10\.96\.0\.200 --dport 80 -j KUBE-SVC-\w+$/m);
+    expect(large).toMatch(/^-A KUBE-SVC-\w+ -m comment --comment "ns\/s200:p cluster IP" -m tcp -p tcp -d 10\.96\.0\.200 --dport 80 ! -s 10\.244\.0\.0\/16 -j KUBE-MARK-MASQ$/m);
+  });
+
+  it('render a partial sync from the cache exactly as from scratch, re-rendering only the changed Service', () => {
+    const cache = new RenderCache();
+    const before = scaled(300);
+    renderRules(before, scaleOptions, { cache });
+    const after = before.map((sp, i) => (i === 7 ? { ...sp, endpoints: sp.endpoints.slice(1) } : sp));
+    after.splice(9, 1); // and one Service removed
+    const changed = new Set([after[7]!.name, before[9]!.name]);
+    const cached = renderRules(after, scaleOptions, { cache, changed });
+    expect(cached.text).toBe(renderRules(after, scaleOptions, { changed }).text);
+    expect(cached.text).not.toContain(`10.96.0.9 `);
+    expect(cached.writtenChains).toBe(1 + 4);
   });
 });

@@ -5,7 +5,7 @@
 import type { Backend, BackendOptions } from '../backend.js';
 import { nodePortIPs } from '../node-addresses.js';
 import type { ServicePort } from '../service-ports.js';
-import { FIREWALL_JUMPS, JUMPS, localhostNodePortsActive, ownedChainPrefix, renderRules, type RenderOptions } from './rules.js';
+import { FIREWALL_JUMPS, JUMPS, localhostNodePortsActive, ownedChainPrefix, RenderCache, renderRules, type RenderOptions } from './rules.js';
 import { iptablesRunner, type IptablesRunner } from './runner.js';
 
 export type { IptablesRunner } from './runner.js';
@@ -25,6 +25,8 @@ export class IptablesProxier implements Backend {
   /** per-Service nat chains in the kernel after the last successful restore */
   private ownChains: string[] = [];
   private needFull = true;
+  /** per-Service renderings: a partial sync renders only what changed */
+  private readonly cache = new RenderCache();
   /** chains written by the last restore (for metrics and tests) */
   lastWrittenChains = 0;
   lastWasPartial = false;
@@ -61,7 +63,7 @@ export class IptablesProxier implements Backend {
       // localhost NodePorts: packets to 127.0.0.1 may be DNATed off the host (upstream sets this too)
       if (localhost) await this.ipt.sysctl?.('net.ipv4.conf.all.route_localnet', '1').catch(() => undefined);
     }
-    const { text, natChains, writtenChains } = renderRules(ports, o, { stale, changed: full ? undefined : changed });
+    const { text, natChains, writtenChains } = renderRules(ports, o, { stale, changed: full ? undefined : changed, cache: this.cache });
     this.needFull = true; // until this restore succeeds
     await this.ipt.restore(injectJumps(text, jumps) + `*mangle\n:${CANARY} - [0:0]\nCOMMIT\n`);
     this.ownChains = natChains;

@@ -28,6 +28,24 @@ export interface RenderInput {
   stale?: string[];
   /** partial sync: only these Service ports' SVC/SVL/EXT/FW/SEP chains are written; undefined writes all */
   changed?: ReadonlySet<string>;
+  /** each Service port's rendering from earlier syncs: a partial sync re-renders only the changed ones */
+  cache?: RenderCache;
+}
+
+interface ServiceRendering { chains: string[]; rules: string[]; shared: Buffers }
+
+/** Renderings by Service port name, valid for the options (and large-cluster mode) they were made with. */
+export class RenderCache {
+  private key = '';
+  private readonly byName = new Map<string, ServiceRendering>();
+  /** the cached rendering, unless the options changed since or the port changed */
+  get(name: string, key: string, changed: ReadonlySet<string> | undefined): ServiceRendering | undefined {
+    if (key !== this.key) { this.byName.clear(); this.key = key; return undefined; }
+    return changed && !changed.has(name) ? this.byName.get(name) : undefined;
+  }
+  set(name: string, r: ServiceRendering): void { this.byName.set(name, r); }
+  /** drops the ports that are gone */
+  retain(names: Set<string>): void { for (const n of this.byName.keys()) if (!names.has(n)) this.byName.delete(n); }
 }
 
 export interface Rendered {
@@ -40,6 +58,9 @@ export interface Rendered {
 
 const probability = (n: number) => (1 / n).toFixed(10);
 
+/** upstream's largeClusterEndpointsThreshold: above it, per-endpoint rules go without comments */
+export const LARGE_CLUSTER_ENDPOINTS = 1000;
+
 /** iptables-save quotes a comment only when it has spaces. */
 export const comment = (c: string) => (/\s/.test(c) ? `"${c}"` : c);
 
@@ -51,21 +72,35 @@ export function ownedChainPrefix(chain: string): boolean {
 export const localhostNodePortsActive = (o: RenderOptions) => (o.localhostNodePorts ?? false) && !o.nodePortIPs;
 
 interface Buffers { filter: string[]; externalFilter: string[]; nodePorts: string[]; services: string[]; firewall: string[] }
+const BUFFERS = ['filter', 'externalFilter', 'nodePorts', 'services', 'firewall'] as const;
+const emptyBuffers = (): Buffers => ({ filter: [], externalFilter: [], nodePorts: [], services: [], firewall: [] });
 
 export function renderRules(ports: ServicePort[], o: RenderOptions, input: RenderInput = {}): Rendered {
   const mark = `0x${(1 << o.masqueradeBit).toString(16)}`;
-  const b: Buffers = { filter: [], externalFilter: [], nodePorts: [], services: [], firewall: [] };
+  const b = emptyBuffers();
   const active: string[] = [];
   const written: string[] = [];
   const perService: string[] = [];
+  // upstream's largeClusterMode: dropping the per-endpoint comments shrinks the tables by ~40% (and
+  // the kernel blob legacy iptables rewrites on every restore by more: a comment match is 256 bytes)
+  let endpoints = 0;
+  for (const sp of ports) endpoints += sp.endpoints.length;
+  const large = endpoints > LARGE_CLUSTER_ENDPOINTS;
+  const cacheKey = `${large}|${JSON.stringify(o)}`;
   for (const sp of ports) {
-    const out = renderService(sp, o, b);
-    active.push(...out.chains);
+    let out = input.cache?.get(sp.name, cacheKey, input.changed);
+    if (!out) {
+      out = renderService(sp, o, large);
+      input.cache?.set(sp.name, out);
+    }
+    for (const k of BUFFERS) for (const line of out.shared[k]) b[k].push(line);
+    for (const c of out.chains) active.push(c);
     // partial sync: unchanged Services keep their chains as they are in the kernel (KEP-3453)
     if (input.changed && !input.changed.has(sp.name)) continue;
-    written.push(...out.chains);
-    perService.push(...out.rules);
+    for (const c of out.chains) written.push(c);
+    for (const r of out.rules) perService.push(r);
   }
+  input.cache?.retain(new Set(ports.map((sp) => sp.name)));
 
   const nat: string[] = [...b.nodePorts, ...b.services];
   const lastRule = '-m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain"';
@@ -106,8 +141,9 @@ export function renderRules(ports: ServicePort[], o: RenderOptions, input: Rende
   return { text: [...filter, ...natText].join('\n') + '\n', natChains: active, writtenChains: written.length };
 }
 
-/** One Service port: its rules in the shared chains go into `b`; its own chains are returned. */
-function renderService(sp: ServicePort, o: RenderOptions, b: Buffers): { chains: string[]; rules: string[] } {
+/** One Service port: its rules in the shared chains, its own chains and their rules. */
+function renderService(sp: ServicePort, o: RenderOptions, large: boolean): ServiceRendering {
+  const b = emptyBuffers();
   const proto = sp.protocol.toLowerCase();
   const match = `-m ${proto} -p ${proto}`;
   const dst = `${match} -d ${sp.clusterIP} --dport ${sp.port}`;
@@ -193,29 +229,31 @@ function renderService(sp: ServicePort, o: RenderOptions, b: Buffers): { chains:
     // what falls off the end was not DNATed, so KUBE-PROXY-FIREWALL drops it in the filter table
     rules.push(`-A ${fw} -m comment --comment ${comment(`other traffic to ${name} will be dropped by KUBE-PROXY-FIREWALL`)}`);
   }
-  if (usesSvc) { chains.push(svc); rules.push(...endpointJumps(sp, svc, clusterEps)); }
-  if (usesSvl) { chains.push(svl); rules.push(...endpointJumps(sp, svl, localEps)); }
+  // upstream's appendServiceCommentLocked: no comment on per-endpoint rules in a large cluster
+  const note = (c: string) => (large ? '' : ` -m comment --comment ${comment(c)}`);
+  if (usesSvc) { chains.push(svc); rules.push(...endpointJumps(sp, svc, clusterEps, note)); }
+  if (usesSvl) { chains.push(svl); rules.push(...endpointJumps(sp, svl, localEps, note)); }
   for (const e of reachable) {
     const sep = endpointChain(name, sp.protocol, endpointString(e));
     chains.push(sep);
     const remember = sp.affinitySeconds ? ` -m recent --name ${sep} --set` : '';
     // hairpin: a pod reaching itself through the Service must see the node's address, not its own
-    rules.push(`-A ${sep} -m comment --comment ${comment(name)} -s ${e.ip} -j KUBE-MARK-MASQ`);
-    rules.push(`-A ${sep} -m comment --comment ${comment(name)}${remember} ${match} -j DNAT --to-destination ${endpointString(e)}`);
+    rules.push(`-A ${sep}${note(name)} -s ${e.ip} -j KUBE-MARK-MASQ`);
+    rules.push(`-A ${sep}${note(name)}${remember} ${match} -j DNAT --to-destination ${endpointString(e)}`);
   }
-  return { chains, rules: sortChainsFirst(rules, chains) };
+  return { chains, rules: sortChainsFirst(rules, chains), shared: b };
 }
 
 /** upstream's writeServiceToEndpointRules: affinity checks, then the random spread (last rule unconditional) */
-function endpointJumps(sp: ServicePort, chain: string, eps: Endpoint[]): string[] {
+function endpointJumps(sp: ServicePort, chain: string, eps: Endpoint[], note: (c: string) => string): string[] {
   const out: string[] = [];
   const seps = eps.map((e) => [e, endpointChain(sp.name, sp.protocol, endpointString(e))] as const);
   if (sp.affinitySeconds) {
-    for (const [e, sep] of seps) out.push(`-A ${chain} -m comment --comment ${comment(`${sp.name} -> ${endpointString(e)}`)} -m recent --name ${sep} --rcheck --seconds ${sp.affinitySeconds} --reap -j ${sep}`);
+    for (const [e, sep] of seps) out.push(`-A ${chain}${note(`${sp.name} -> ${endpointString(e)}`)} -m recent --name ${sep} --rcheck --seconds ${sp.affinitySeconds} --reap -j ${sep}`);
   }
   seps.forEach(([e, sep], i) => {
     const stat = i < eps.length - 1 ? ` -m statistic --mode random --probability ${probability(eps.length - i)}` : '';
-    out.push(`-A ${chain} -m comment --comment ${comment(`${sp.name} -> ${endpointString(e)}`)}${stat} -j ${sep}`);
+    out.push(`-A ${chain}${note(`${sp.name} -> ${endpointString(e)}`)}${stat} -j ${sep}`);
   });
   return out;
 }
