@@ -7,6 +7,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { kubeProxyConfigMap, kubeProxyDaemonSet, kubeProxyServiceAccount } from './addons/kube-proxy.js';
+import { installIngressNginx } from './addons/install-ingress.js';
 import { bootstrap } from './apiserver/bootstrap.js';
 import { KubeletDirectory } from './apiserver/kubelet.js';
 import { Registry } from './apiserver/registry.js';
@@ -37,6 +38,8 @@ export interface ClusterOptions {
   name: string;
   workers?: number;
   proxyMode?: string;
+  /** add-ons installed after kube-proxy: 'ingress-nginx' */
+  addons?: string[];
   log?: (msg: string) => void;
 }
 
@@ -127,6 +130,11 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     await core.createNamespacedServiceAccount({ namespace: 'kube-system', body: kubeProxyServiceAccount });
     await core.createNamespacedConfigMap({ namespace: 'kube-system', body: kubeProxyConfigMap({ controlPlaneEndpoint: `https://${cp.ip}:${APISERVER_PORT}`, clusterCIDR: CLUSTER_CIDR, mode: o.proxyMode ?? 'iptables' }) });
     await apps.createNamespacedDaemonSet({ namespace: 'kube-system', body: kubeProxyDaemonSet });
+    for (const addon of o.addons ?? []) {
+      if (addon !== 'ingress-nginx') throw new Error(`unknown add-on ${JSON.stringify(addon)} (svclab has: ingress-nginx)`);
+      log('Installing ingress-nginx');
+      await installIngressNginx(kc);
+    }
 
     await writeState({ cluster: o.name, pid: process.pid, apiserver, kubeconfig: kubeconfigPath(o.name), nodes: net.nodes.map((n) => n.name), startedAt: new Date().toISOString() });
     return { name: o.name, layout: net, kubeconfigPath: kubeconfigPath(o.name), kubeConfig: kc, apiserver, stop, restartApiserver: outage };

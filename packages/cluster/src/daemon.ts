@@ -3,12 +3,12 @@
 import { parseArgs } from 'node:util';
 import { startCluster } from './cluster.js';
 
-const { values } = parseArgs({ options: { name: { type: 'string', default: 'svclab' }, workers: { type: 'string', default: '2' }, 'proxy-mode': { type: 'string', default: 'iptables' } } });
+const { values } = parseArgs({ options: { name: { type: 'string', default: 'svclab' }, workers: { type: 'string', default: '2' }, 'proxy-mode': { type: 'string', default: 'iptables' }, addons: { type: 'string', default: '' } } });
 const tell = (m: unknown) => { if (process.send) process.send(m); };
 const log = (m: string) => process.stderr.write(`${new Date().toISOString()} ${m}\n`);
 
 try {
-  const cluster = await startCluster({ name: values.name!, workers: Number(values.workers), proxyMode: values['proxy-mode'], log: (m) => { log(m); tell({ step: m }); } });
+  const cluster = await startCluster({ name: values.name!, workers: Number(values.workers), proxyMode: values['proxy-mode'], addons: values.addons!.split(',').filter(Boolean), log: (m) => { log(m); tell({ step: m }); } });
   let stopping = false;
   const stop = async () => {
     if (stopping) return;

@@ -74,6 +74,18 @@ describe('embedded apiserver', () => {
     expect(status(tls).message).toBe('Secret "t" is invalid: data[tls.key]: Required value');
   });
 
+  it('gives an Ingress created without a class the default IngressClass (the DefaultIngressClass admission plugin)', async () => {
+    const net = api.kc.makeApiClient(NetworkingV1Api);
+    const ing = (name: string, extra: Record<string, unknown> = {}) => ({ metadata: { name, ...extra }, spec: { rules: [{ host: 'hello.nginx.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'nginx-svc', port: { number: 80 } } } }] } }] } });
+    // 'nginx' exists from the test above, not marked default: no class is filled in
+    expect((await net.createNamespacedIngress({ namespace: 'default', body: ing('before-default') })).spec!.ingressClassName).toBeUndefined();
+    await net.createIngressClass({ body: { metadata: { name: 'nginx-default', annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' } }, spec: { controller: 'k8s.io/ingress-nginx' } } });
+    expect((await net.createNamespacedIngress({ namespace: 'default', body: ing('example-ingress') })).spec!.ingressClassName).toBe('nginx-default');
+    const annotated = await net.createNamespacedIngress({ namespace: 'default', body: ing('annotated', { annotations: { 'kubernetes.io/ingress.class': 'other' } }) });
+    expect(annotated.spec!.ingressClassName).toBeUndefined();
+    await net.deleteIngressClass({ name: 'nginx-default' });
+  });
+
   it('validates Services and Endpoints as upstream: affinity timeout, port names, targetPorts, endpoint addresses', async () => {
     const svc = (spec: Record<string, unknown>) => ({ metadata: { name: 'v' }, spec: { selector: { app: 'v' }, ports: [{ name: 'http', port: 80 }], ...spec } });
     const msg = async (body: object) => status(await core.createNamespacedService({ namespace: 'default', body }).catch((x) => x)).message;

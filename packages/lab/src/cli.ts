@@ -11,7 +11,7 @@ import { runLab } from './run-lab.js';
 import { age, table } from './table.js';
 
 const USAGE = `usage: pnpm lab <command|scenario> [--name <cluster>]
-  up                 start the embedded cluster and keep it running (--proxy-mode iptables)
+  up                 start the embedded cluster and keep it running (--proxy-mode iptables, --addons ingress-nginx)
   down               stop it and remove everything it created
   status             is it up, its nodes and the kubeconfig path
   kubeconfig         print the kubeconfig path (pnpm --silent lab kubeconfig)
@@ -23,7 +23,7 @@ async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {
-      name: { type: 'string', default: DEFAULT_CLUSTER }, fix: { type: 'boolean' }, 'proxy-mode': { type: 'string' },
+      name: { type: 'string', default: DEFAULT_CLUSTER }, fix: { type: 'boolean' }, 'proxy-mode': { type: 'string' }, addons: { type: 'string' },
       driver: { type: 'string', default: 'embedded' }, kubeconfig: { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
@@ -37,7 +37,7 @@ async function main(): Promise<number> {
     case 'up': {
       const t0 = Date.now();
       say(`Creating cluster "${name}" ...`);
-      const r = await up(name, { proxyMode: values['proxy-mode'], log: (s) => say(` • ${s}`) });
+      const r = await up(name, { proxyMode: values['proxy-mode'], addons: values.addons?.split(',').filter(Boolean), log: (s) => say(` • ${s}`) });
       say(` • Ready after ${((Date.now() - t0) / 1000).toFixed(1)}s\nkubeconfig: ${r.kubeconfig}\nYou can now use your cluster with:\n\nkubectl --kubeconfig "$(pnpm --silent lab kubeconfig)" get nodes`);
       return 0;
     }

@@ -15,3 +15,4 @@ export * from './kubectl.js';
 export * from './stats.js';
 export * from './echo.js';
 export * from './proxy-mode.js';
+export * from './ingress.js';

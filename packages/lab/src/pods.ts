@@ -6,9 +6,9 @@ import { waitFor } from './wait.js';
 
 export const isReady = (p: V1Pod) => !!p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
 
-export async function readyPods(ctx: LabContext, labelSelector: string, count: number, timeoutMs = 30_000): Promise<V1Pod[]> {
-  return waitFor(`${count} ready pods with ${labelSelector}`, async () => {
-    const pods = (await ctx.core.listNamespacedPod({ namespace: ctx.namespace, labelSelector })).items.filter((p) => !p.metadata!.deletionTimestamp);
+export async function readyPods(ctx: LabContext, labelSelector: string, count: number, timeoutMs = 30_000, namespace = ctx.namespace): Promise<V1Pod[]> {
+  return waitFor(`${count} ready pods with ${labelSelector}${namespace === ctx.namespace ? '' : ` in ${namespace}`}`, async () => {
+    const pods = (await ctx.core.listNamespacedPod({ namespace, labelSelector })).items.filter((p) => !p.metadata!.deletionTimestamp);
     const waiting = pods.find((p) => p.status?.containerStatuses?.some((c) => c.state?.waiting?.reason === 'ErrImagePull'));
     if (waiting) throw new Error(waiting.status!.containerStatuses!.find((c) => c.state?.waiting)!.state!.waiting!.message);
     return pods.length === count && pods.every(isReady) && pods;

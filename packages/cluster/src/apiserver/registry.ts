@@ -69,6 +69,7 @@ export class Registry {
     for (const k of ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp'] as const) delete meta[k];
     this.stamp(t, body);
     applyDefaults(t.kind, body);
+    if (t.kind === 'Ingress') this.defaultIngressClass(body as Obj);
     if ((body as Obj).spec && t.kind !== 'Pod') meta.generation = 1;
     validate(t, body);
     if (opts.manager && !meta.managedFields) meta.managedFields = recordWrite(t, undefined, body, opts.manager, 'Update');
@@ -80,6 +81,15 @@ export class Registry {
       pending?.rollback();
       throw e;
     }
+  }
+
+  /** the DefaultIngressClass admission plugin: an Ingress created without a class gets the default one (the newest, if several) */
+  private defaultIngressClass(ing: Obj): void {
+    if (ing.spec?.ingressClassName || ing.metadata?.annotations?.['kubernetes.io/ingress.class']) return;
+    const classes = this.store.list(findResource('networking.k8s.io', 'v1', 'ingressclasses')!) as Obj[];
+    const defaults = classes.filter((c) => c.metadata?.annotations?.['ingressclass.kubernetes.io/is-default-class'] === 'true')
+      .sort((a, b) => String(b.metadata.creationTimestamp).localeCompare(String(a.metadata.creationTimestamp)));
+    if (defaults.length) ing.spec = { ...(ing.spec ?? {}), ingressClassName: defaults[0]!.metadata.name };
   }
 
   update(t: ResourceType, ns: string | undefined, name: string, body: KubeObject, sub?: string, opts: WriteOptions & { applied?: boolean } = {}): KubeObject {

@@ -1,6 +1,7 @@
 // The image catalogue: there is no container runtime, so an image name maps to what a container of
 // that image runs inside the pod's namespaces. Unknown images are an ErrImagePull, never a fallback.
 import { echoNginx } from './echo-nginx.js';
+import { ingressNginx } from './ingress-nginx.js';
 import { kubeProxy } from './kube-proxy.js';
 import { nginx } from './nginx.js';
 import { tools } from './tools.js';
@@ -31,7 +32,7 @@ export interface Image {
   hostUserland: boolean;
 }
 
-const images: Image[] = [nginx, echoNginx, tools, kubeProxy];
+const images: Image[] = [nginx, echoNginx, tools, kubeProxy, ingressNginx];
 
 export function normaliseRepository(image: string): string {
   let ref = image.split('@')[0]!;

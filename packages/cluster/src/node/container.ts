@@ -65,9 +65,10 @@ export async function resolveArgv(argv: string[], image: Image, ctx: ContainerCo
   if (!exe) throw new StartError('no command specified');
   const own = image.executables?.(ctx)[exe];
   if (own) {
-    // an entrypoint wrapper may itself run another of the image's executables
-    const inner = rest.length && image.executables?.(ctx)[rest[0]!];
-    return inner ? [...own, ...inner, ...rest.slice(1)] : [...own, ...rest];
+    // an entrypoint wrapper (`dumb-init --`) may itself run another of the image's executables
+    const at = rest[0] === '--' ? 1 : 0;
+    const inner = rest.length > at && image.executables?.(ctx)[rest[at]!];
+    return inner ? [...own, ...inner, ...rest.slice(at + 1)] : [...own, ...rest];
   }
   const found = image.hostUserland ? await onHostPath(exe) : undefined;
   if (!found) throw new StartError(`exec: "${exe}": executable file not found in $PATH`);

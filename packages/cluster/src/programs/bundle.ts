@@ -16,6 +16,7 @@ const CACHE = join(CLUSTER_PKG, 'node_modules', '.cache', 'svclab');
 
 export const PROGRAMS = {
   'kube-proxy': () => resolveModule('@svclab/proxy/main', join(CLUSTER_PKG, 'package.json')),
+  'ingress-controller': () => resolveModule('@svclab/ingress/main', join(CLUSTER_PKG, 'package.json')),
   'cluster-daemon': () => join(CLUSTER_PKG, 'src', 'daemon.ts'),
 };
 export type Program = keyof typeof PROGRAMS;

@@ -49,7 +49,7 @@ export function runningCluster(name: string) {
 }
 
 /** Starts the cluster daemon detached from this process and waits until it is ready. */
-export async function up(name: string, opts: { proxyMode?: string; log?: (m: string) => void } = {}): Promise<{ kubeconfig: string; pid: number }> {
+export async function up(name: string, opts: { proxyMode?: string; addons?: string[]; log?: (m: string) => void } = {}): Promise<{ kubeconfig: string; pid: number }> {
   validateClusterName(name);
   const running = runningCluster(name);
   if (running) throw new Error(`cluster "${name}" is already up (pid ${running.pid}); \`pnpm lab down\` stops it`);
@@ -59,7 +59,7 @@ export async function up(name: string, opts: { proxyMode?: string; log?: (m: str
   const logFd = openSync(logPath, 'w');
   // node's spawn rather than execa: the daemon must outlive us, writing straight to its log file
   const daemon = await bundled('cluster-daemon');
-  const child = spawn(process.execPath, [daemon, '--name', name, '--proxy-mode', opts.proxyMode ?? 'iptables'], {
+  const child = spawn(process.execPath, [daemon, '--name', name, '--proxy-mode', opts.proxyMode ?? 'iptables', '--addons', (opts.addons ?? []).join(',')], {
     detached: true, stdio: ['ignore', logFd, logFd, 'ipc'],
   });
   closeSync(logFd);

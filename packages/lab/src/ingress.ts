@@ -1,0 +1,31 @@
+// The ingress controller as the Ingress labs use it: installed as an add-on when the cluster does not
+// have it yet (`minikube addons enable ingress`), then its NodePorts and a wait until it routes a host.
+import type { V1Pod } from '@kubernetes/client-node';
+import { INGRESS_CONTROLLER, INGRESS_NAMESPACE, installIngressNginx } from '@svclab/cluster';
+import { readyPods } from './pods.js';
+import type { LabContext } from './scenario.js';
+import { waitFor } from './wait.js';
+
+export interface IngressController { pod: V1Pod; httpNodePort: number; httpsNodePort: number }
+
+const SELECTOR = 'app.kubernetes.io/name=ingress-nginx,app.kubernetes.io/component=controller';
+
+export async function ensureIngressNginx(ctx: LabContext): Promise<IngressController> {
+  const svc = await ctx.core.readNamespacedService({ name: INGRESS_CONTROLLER, namespace: INGRESS_NAMESPACE }).catch(() => undefined);
+  if (!svc) {
+    ctx.narrate.say('The cluster has no ingress controller yet: installing the ingress-nginx add-on (namespace ingress-nginx, IngressClass nginx, Deployment and NodePort Service ingress-nginx-controller).');
+    await installIngressNginx(ctx.kc);
+  }
+  const [pod] = await readyPods(ctx, SELECTOR, 1, 60_000, INGRESS_NAMESPACE);
+  const ports = (await ctx.core.readNamespacedService({ name: INGRESS_CONTROLLER, namespace: INGRESS_NAMESPACE })).spec?.ports ?? [];
+  const nodePort = (name: string) => ports.find((p) => p.name === name)?.nodePort ?? 0;
+  return { pod: pod!, httpNodePort: nodePort('http'), httpsNodePort: nodePort('https') };
+}
+
+/** curl from the client host until the controller routes `host` (a status other than 404 / 503), or the deadline passes */
+export async function untilRouted(ctx: LabContext, url: string, host: string, timeoutMs = 15_000, extra = ''): Promise<string> {
+  return waitFor(`the ingress controller to route ${host}`, async () => {
+    const r = await ctx.cluster.onClientHost(`curl -s -o /dev/null -w '%{http_code}' --max-time 2 ${extra} -H 'Host: ${host}' ${url}`);
+    return r.stdout !== '404' && r.stdout !== '503' && r.stdout !== '000' && r.stdout;
+  }, timeoutMs, 100);
+}
