@@ -4,7 +4,7 @@
 // which is most of what makes `lab up` fast. (It plays the part of building an image once.)
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveModule } from '@svclab/kube';
 
@@ -52,7 +52,8 @@ async function build(p: Program): Promise<string> {
   const result = await esbuild({
     entryPoints: [PROGRAMS[p]()], outfile: out, bundle: true, platform: 'node', format: 'esm', target: 'node20',
     metafile: true, logLevel: 'warning', external: ['esbuild'], absWorkingDir: CLUSTER_PKG,
-    define: { __SVCLAB_CLUSTER_PKG__: JSON.stringify(CLUSTER_PKG) },
+    // the ingress controller's Lua files stay in the package; the bundle needs their folder
+    define: { __SVCLAB_CLUSTER_PKG__: JSON.stringify(CLUSTER_PKG), __SVCLAB_INGRESS_LUA_DIR__: JSON.stringify(join(dirname(PROGRAMS['ingress-controller']()), '..', 'lua')) },
     // CommonJS dependencies inside an ESM bundle still call require()
     banner: { js: "import { createRequire as __svclabRequire } from 'node:module'; const require = __svclabRequire(import.meta.url);" },
   });

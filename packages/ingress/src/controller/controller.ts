@@ -142,6 +142,8 @@ export class IngressController {
       this.addresses = await statusAddresses(this.kc, this.flags, this.self);
       await this.writeStatus();
     } catch (e) { this.log(`status: ${(e as Error).message.split('\n')[0]}`); }
+    // no address yet (our node not known, an API error): try again soon rather than in a period
+    if (this.addresses.length === 0 && !this.stopped) setTimeout(() => void this.refreshStatus(), 2_000).unref();
   }
 
   private async writeStatus(): Promise<void> {

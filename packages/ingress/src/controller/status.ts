@@ -27,7 +27,9 @@ export async function statusAddresses(kc: KubeConfig, flags: ControllerFlags, se
   const labels = Object.entries(me.metadata?.labels ?? {}).filter(([k]) => k !== 'pod-template-hash').map(([k, v]) => `${k}=${v}`).join(',');
   const pods = (await core.listNamespacedPod({ namespace: self.namespace, labelSelector: labels || undefined })).items;
   const out: string[] = [];
-  for (const nodeName of [...new Set(pods.filter((p) => p.status?.phase === 'Running' && p.spec?.nodeName).map((p) => p.spec!.nodeName!))].sort()) {
+  // this pod counts even before the kubelet reports it Running: it is the one serving
+  const serving = pods.filter((p) => (p.status?.phase === 'Running' || p.metadata?.uid === me.metadata?.uid) && p.spec?.nodeName && !p.metadata?.deletionTimestamp);
+  for (const nodeName of [...new Set(serving.map((p) => p.spec!.nodeName!))].sort()) {
     const node = await core.readNode({ name: nodeName }).catch(() => undefined);
     const addrs = node?.status?.addresses ?? [];
     const pick = (t: string) => addrs.find((a) => a.type === t)?.address;

@@ -1,9 +1,11 @@
 // Host prerequisites: each check probes the real thing (in a scratch network namespace where it
 // touches networking) and says which Debian package or kernel setting fixes it.
 import { execa } from 'execa';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
-export type Requirement = 'kubectl' | 'privileges' | 'netns' | 'veth-bridge' | 'iptables' | 'nft' | 'conntrack' | 'nginx' | 'openssl' | 'curl' | 'util-linux' | 'ipvs';
+export type Requirement = 'kubectl' | 'privileges' | 'netns' | 'veth-bridge' | 'iptables' | 'nft' | 'conntrack' | 'nginx' | 'nginx-lua' | 'wrk' | 'openssl' | 'curl' | 'util-linux' | 'ipvs';
 
 export interface CheckResult { id: Requirement; title: string; ok: boolean; detail: string; fix?: string; packages?: string[] }
 
@@ -46,6 +48,19 @@ const checks: Check[] = [
   { id: 'nft', title: 'nftables (nft)', packages: ['nftables'], probe: async () => { const r = await inScratch('nft', ['add', 'table', 'inet', 'svclab']); const v = await run('nft', ['--version']); return { ok: r.ok, detail: r.ok ? v.out : r.out }; } },
   { id: 'conntrack', title: 'conntrack tool', packages: ['conntrack'], probe: async () => { const r = await inScratch('conntrack', ['-L']); return { ok: r.ok, detail: r.ok ? 'conntrack table readable' : r.out }; } },
   { id: 'nginx', title: 'nginx', packages: ['nginx-light'], probe: async () => { const r = await run('nginx', ['-v']); return { ok: r.ok, detail: r.out }; } },
+  {
+    id: 'nginx-lua', title: 'nginx Lua module and lua-cjson (the ingress controller\'s runtime endpoints)', packages: ['libnginx-mod-http-lua', 'lua-cjson'],
+    // nginx -t runs init_by_lua: the modules load and cjson is found, or the test fails saying why
+    probe: async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'svclab-doctor-lua-'));
+      try {
+        writeFileSync(join(dir, 'nginx.conf'), `load_module /usr/lib/nginx/modules/ndk_http_module.so;\nload_module /usr/lib/nginx/modules/ngx_http_lua_module.so;\npid ${dir}/nginx.pid;\nerror_log stderr;\nevents {}\nhttp { init_by_lua_block { require "cjson.safe" } }\n`);
+        const r = await run('nginx', ['-t', '-q', '-c', join(dir, 'nginx.conf'), '-p', dir + '/']);
+        return { ok: r.ok, detail: r.ok ? 'ngx_http_lua_module loads; require "cjson.safe" works' : r.out };
+      } finally { rmSync(dir, { recursive: true, force: true }); }
+    },
+  },
+  { id: 'wrk', title: 'wrk (pnpm bench ingress)', packages: ['wrk'], probe: async () => { const r = await run('wrk', ['--version']); return { ok: r.out.startsWith('wrk'), detail: r.out }; } },
   { id: 'openssl', title: 'openssl (cluster CA)', packages: ['openssl'], probe: async () => { const r = await run('openssl', ['version']); return { ok: r.ok, detail: r.out }; } },
   { id: 'curl', title: 'curl (amsy810/tools)', packages: ['curl'], probe: async () => { const r = await run('curl', ['--version']); return { ok: r.ok, detail: r.out }; } },
   {
