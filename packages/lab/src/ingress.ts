@@ -12,6 +12,10 @@ const SELECTOR = 'app.kubernetes.io/name=ingress-nginx,app.kubernetes.io/compone
 
 export async function ensureIngressNginx(ctx: LabContext): Promise<IngressController> {
   const svc = await ctx.core.readNamespacedService({ name: INGRESS_CONTROLLER, namespace: INGRESS_NAMESPACE }).catch(() => undefined);
+  if (!svc && ctx.cluster.driver !== 'embedded') {
+    // our add-on runs svclab's controller, which only the embedded cluster's image catalogue has
+    throw new Error('this cluster has no ingress-nginx controller (Service ingress-nginx/ingress-nginx-controller); install it first, e.g. on kind: kubectl apply -f https://raw.githubusercontent.com/kubernetes/ingress-nginx/controller-v1.12.1/deploy/static/provider/kind/deploy.yaml');
+  }
   if (!svc) {
     ctx.narrate.say('The cluster has no ingress controller yet: installing the ingress-nginx add-on (namespace ingress-nginx, IngressClass nginx, Deployment and NodePort Service ingress-nginx-controller).');
     await installIngressNginx(ctx.kc);

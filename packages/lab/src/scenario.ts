@@ -18,6 +18,8 @@ export interface Narrator {
 
 export interface ClusterInfo {
   name: string;
+  /** which driver made it: the embedded cluster installs its own add-ons, others need them installed */
+  driver: 'embedded' | 'kind' | 'kubeconfig';
   kubeconfigPath: string;
   nodes: Array<{ name: string; ip: string }>;
   /** runs a shell command on the lab's client host: a machine outside the nodes that reaches their IPs */

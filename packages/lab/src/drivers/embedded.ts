@@ -83,7 +83,7 @@ export function embeddedDriver(name: string, opts: { proxyMode?: string } = {}):
       const running = runningCluster(name);
       if (running) {
         const kc = loadKubeConfig(running.kubeconfig);
-        return { kc, info: { name, kubeconfigPath: running.kubeconfig, nodes: await nodeAddresses(kc), onClientHost: clientHostOf(name), onNode: onEmbeddedNode }, release: async () => undefined } satisfies LabCluster;
+        return { kc, info: { name, driver: 'embedded', kubeconfigPath: running.kubeconfig, nodes: await nodeAddresses(kc), onClientHost: clientHostOf(name), onNode: onEmbeddedNode }, release: async () => undefined } satisfies LabCluster;
       }
       const c = await startCluster({ name, proxyMode: opts.proxyMode, log });
       const stopOnSignal = () => { void c.stop().finally(() => process.exit(130)); };
@@ -91,7 +91,7 @@ export function embeddedDriver(name: string, opts: { proxyMode?: string } = {}):
       process.once('SIGTERM', stopOnSignal);
       return {
         kc: c.kubeConfig,
-        info: { name, kubeconfigPath: c.kubeconfigPath, nodes: c.layout.nodes.map((n) => ({ name: n.name, ip: n.ip })), onClientHost: clientHostOf(name), onNode: onEmbeddedNode },
+        info: { name, driver: 'embedded', kubeconfigPath: c.kubeconfigPath, nodes: c.layout.nodes.map((n) => ({ name: n.name, ip: n.ip })), onClientHost: clientHostOf(name), onNode: onEmbeddedNode },
         release: async () => { process.off('SIGINT', stopOnSignal); process.off('SIGTERM', stopOnSignal); await c.stop(); },
       };
     },
@@ -104,7 +104,7 @@ export function kubeconfigDriver(path: string): Driver {
     name: 'kubeconfig',
     async acquire() {
       const kc = loadKubeConfig(path);
-      return { kc, info: { name: kc.getCurrentContext(), kubeconfigPath: path, nodes: await nodeAddresses(kc), onClientHost: onThisHost, onNode: noNodeShell }, release: async () => undefined };
+      return { kc, info: { name: kc.getCurrentContext(), driver: 'kubeconfig', kubeconfigPath: path, nodes: await nodeAddresses(kc), onClientHost: onThisHost, onNode: noNodeShell }, release: async () => undefined };
     },
   };
 }
@@ -127,7 +127,7 @@ export function kindDriver(name: string): Driver {
       await mkdir(dirname(path), { recursive: true });
       await execa('kind', ['export', 'kubeconfig', '--name', name, '--kubeconfig', path]);
       const kc = loadKubeConfig(path);
-      return { kc, info: { name, kubeconfigPath: path, nodes: await nodeAddresses(kc), onClientHost: onThisHost, onNode: onKindNode }, release: async () => { if (created) await execa('kind', ['delete', 'cluster', '--name', name]); } };
+      return { kc, info: { name, driver: 'kind', kubeconfigPath: path, nodes: await nodeAddresses(kc), onClientHost: onThisHost, onNode: onKindNode }, release: async () => { if (created) await execa('kind', ['delete', 'cluster', '--name', name]); } };
     },
   };
 }
