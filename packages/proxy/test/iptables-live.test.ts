@@ -52,6 +52,16 @@ describe.each(['legacy', 'nft'] as IptablesVariant[])('the iptables backend on i
     expect(third.match(/^:KUBE-SEP-/gm)).toHaveLength(3);
   });
 
+  it('notices a flushed table through the canary chain, without dumping the tables', async () => {
+    expect(await ipt.chainExists!('nat', 'KUBE-PROXY-CANARY')).toBe(true);
+    expect(await proxier.flushed()).toBe(false);
+    await execa('ip', ['netns', 'exec', ns, `iptables-${variant}`, '-w', '-t', 'mangle', '-X', 'KUBE-PROXY-CANARY']);
+    expect(await ipt.chainExists!('mangle', 'KUBE-PROXY-CANARY')).toBe(false);
+    expect(await proxier.flushed()).toBe(true);
+    await proxier.sync([port('b', '10.96.0.11', ['10.244.1.2'])]);
+    expect(await proxier.flushed()).toBe(false);
+  });
+
   it('cleans up everything it wrote, jumps included', async () => {
     await proxier.cleanup();
     const saved = await ipt.save();

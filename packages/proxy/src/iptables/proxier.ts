@@ -41,6 +41,11 @@ export class IptablesProxier implements Backend {
 
   /** true when a canary chain is missing (the tables were flushed behind our back) */
   async flushed(): Promise<boolean> {
+    // listing one chain per table rather than iptables-save: at 10k Services a save takes seconds
+    if (this.ipt.chainExists) {
+      for (const table of ['mangle', 'nat', 'filter']) if (!(await this.ipt.chainExists(table, CANARY))) return true;
+      return false;
+    }
     const saved = await this.ipt.save();
     return ['mangle', 'nat', 'filter'].some((table) => !section(saved, table).includes(`:${CANARY} `));
   }

@@ -9,6 +9,8 @@ export interface IptablesRunner {
   readonly variant?: IptablesVariant;
   save(table?: string): Promise<string>;
   restore(input: string): Promise<void>;
+  /** whether the chain exists: the canary check, without dumping the tables (upstream's ChainExists) */
+  chainExists?(table: string, chain: string): Promise<boolean>;
   /** sets a sysctl in the namespace the rules go to (e.g. net.ipv4.conf.all.route_localnet) */
   sysctl?(key: string, value: string): Promise<void>;
 }
@@ -21,6 +23,13 @@ export function iptablesRunner(variant: IptablesVariant, netns?: string): Iptabl
     async save(table) { return (await run(`iptables-${variant}-save`, table ? ['-t', table] : [])).stdout; },
     // -w: wait for the xtables lock rather than fail when another writer holds it
     async restore(input) { await run(`iptables-${variant}-restore`, ['-w', '5', '--noflush'], input); },
+    async chainExists(table, chain) {
+      const r = await (netns ? execa('ip', ['netns', 'exec', netns, `iptables-${variant}`, '-w', '5', '-t', table, '-S', chain], { reject: false }) : execa(`iptables-${variant}`, ['-w', '5', '-t', table, '-S', chain], { reject: false }));
+      if (r.exitCode === 0) return true;
+      // exit 1: no such chain (iptables-nft 1.8.9 words it "… is incompatible, use 'nft' tool"); 2+: usage, lock, kernel
+      if (r.exitCode === 1) return false;
+      throw new Error(`iptables-${variant} -t ${table} -S ${chain}: ${String(r.stderr).split('\n')[0]}`);
+    },
     // through /proc rather than the sysctl tool (procps), which a minimal host may lack
     async sysctl(key, value) { await run('sh', ['-c', `echo ${value} > /proc/sys/${key.replaceAll('.', '/')}`]); },
   };
