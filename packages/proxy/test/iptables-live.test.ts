@@ -62,6 +62,16 @@ describe.each(['legacy', 'nft'] as IptablesVariant[])('the iptables backend on i
     expect(await proxier.flushed()).toBe(false);
   });
 
+  it('a restarted kube-proxy\'s first (full) sync removes the chains of Services gone meanwhile, and keeps the jumps single', async () => {
+    await proxier.sync([port('gone', '10.96.0.12', ['10.244.1.9']), port('b', '10.96.0.11', ['10.244.1.2'])]);
+    const restarted = new IptablesProxier({ clusterCIDR: '10.244.0.0/16', masqueradeBit: 14, masqueradeAll: false, randomFully: true }, ipt);
+    await restarted.sync([port('b', '10.96.0.11', ['10.244.1.2'])]);
+    const saved = await ipt.save();
+    expect(saved).not.toContain('ns/gone:p');
+    expect(saved.match(/^:KUBE-SEP-/gm)).toHaveLength(1);
+    expect(saved.match(/^-A PREROUTING .*-j KUBE-SERVICES$/gm)).toHaveLength(1);
+  });
+
   it('cleans up everything it wrote, jumps included', async () => {
     await proxier.cleanup();
     const saved = await ipt.save();

@@ -57,20 +57,29 @@ export class IptablesProxier implements Backend {
       nodeIP: this.opts.nodeIPs?.[0],
       nodePortIPs: await nodePortIPs(this.opts.nodePortAddresses ?? []),
     };
-    let stale = this.ownChains;
-    let jumps: typeof JUMPS = [];
     const localhost = localhostNodePortsActive(o);
+    let text: string;
+    let natChains: string[];
+    let writtenChains: number;
     if (full) {
-      // a full sync also cleans up after a previous kube-proxy: its chains and any missing jumps
-      const saved = await this.ipt.save();
-      stale = [...new Set([...this.ownChains, ...[...section(saved, 'nat').matchAll(/^:(KUBE-\S+) /gm)].map((m) => m[1]!).filter(ownedChainPrefix)])];
-      jumps = [...JUMPS, ...(localhost ? FIREWALL_JUMPS : [])].filter((j) => !hasJump(saved, j.table, j.chain, j.rule));
+      // a full sync also cleans up after a previous kube-proxy (its chains, missing jumps): that needs
+      // iptables-save, which runs in its process while we render here; what it finds goes at the end
+      const saving = this.ipt.save();
+      saving.catch(() => undefined);
+      const r = renderRules(ports, o, { cache: this.cache });
+      const saved = await saving;
+      const active = new Set(r.natChains);
+      const stale = [...new Set([...this.ownChains, ...[...section(saved, 'nat').matchAll(/^:(KUBE-\S+) /gm)].map((m) => m[1]!).filter(ownedChainPrefix)])].filter((c) => !active.has(c));
+      const jumps = [...JUMPS, ...(localhost ? FIREWALL_JUMPS : [])].filter((j) => !hasJump(saved, j.table, j.chain, j.rule));
       // localhost NodePorts: packets to 127.0.0.1 may be DNATed off the host (upstream sets this too)
       if (localhost) await this.ipt.sysctl?.('net.ipv4.conf.all.route_localnet', '1').catch(() => undefined);
+      text = appendToTable(injectJumps(r.text, jumps), 'nat', [...stale.map((c) => `:${c} - [0:0]`), ...stale.map((c) => `-X ${c}`)]);
+      ({ natChains, writtenChains } = r);
+    } else {
+      ({ text, natChains, writtenChains } = renderRules(ports, o, { stale: this.ownChains, changed, cache: this.cache }));
     }
-    const { text, natChains, writtenChains } = renderRules(ports, o, { stale, changed: full ? undefined : changed, cache: this.cache });
     this.needFull = true; // until this restore succeeds
-    await this.ipt.restore(injectJumps(text, jumps) + `*mangle\n:${CANARY} - [0:0]\nCOMMIT\n`);
+    await this.ipt.restore(text + `*mangle\n:${CANARY} - [0:0]\nCOMMIT\n`);
     this.ownChains = natChains;
     this.needFull = false;
     this.lastWrittenChains = writtenChains;
@@ -110,15 +119,17 @@ export function hasJump(saved: string, table: string, chain: string, rule: strin
   return section(saved, table).split('\n').some((l) => l.startsWith(`-A ${chain} `) && l.includes(commentText) && l.endsWith(target));
 }
 
+/** Adds lines at the end of a table's section, before its COMMIT. */
+export function appendToTable(text: string, table: string, lines: string[]): string {
+  if (lines.length === 0) return text;
+  const start = text.indexOf(`*${table}\n`);
+  const commit = text.indexOf('COMMIT\n', start);
+  return text.slice(0, commit) + lines.join('\n') + '\n' + text.slice(commit);
+}
+
 /** Adds the missing jump rules into each table's section, before its COMMIT (inserted first, as upstream prepends). */
 export function injectJumps(text: string, jumps: typeof JUMPS): string {
   let out = text;
-  for (const table of ['filter', 'nat'] as const) {
-    const lines = [...jumps.filter((j) => j.table === table)].reverse().map((j) => `-I ${j.chain} 1 ${j.rule}`);
-    if (lines.length === 0) continue;
-    const start = out.indexOf(`*${table}\n`);
-    const commit = out.indexOf('COMMIT\n', start);
-    out = out.slice(0, commit) + lines.join('\n') + '\n' + out.slice(commit);
-  }
+  for (const table of ['filter', 'nat'] as const) out = appendToTable(out, table, [...jumps.filter((j) => j.table === table)].reverse().map((j) => `-I ${j.chain} 1 ${j.rule}`));
   return out;
 }
