@@ -50,7 +50,7 @@ describe('renderNginxConf', () => {
 
   it('has the catch-all as default_server on http and https, and upstream_balancer with Lua', () => {
     const conf = renderNginxConf(representativeModel(), goldenEnv);
-    expect(conf).toMatch(/server_name "_";\n\s+listen \*:80 default_server;\n\s+listen \*:443 ssl http2 default_server;/);
+    expect(conf).toMatch(/server_name "_";\n\s+listen \*:80 default_server reuseport;\n\s+listen \*:443 ssl http2 default_server reuseport;/);
     expect(conf).toMatch(/upstream upstream_balancer \{[^}]*server 0\.0\.0\.1;[^}]*balancer_by_lua_block/);
     expect(conf).toContain('load_module "/usr/lib/nginx/modules/ngx_http_lua_module.so";');
     expect(conf).toContain('listen 127.0.0.1:10246;');

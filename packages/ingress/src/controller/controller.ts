@@ -42,6 +42,8 @@ export class IngressController {
   private accepted: V1Ingress[] = [];
   private lastError?: string;
   private stopped = false;
+  /** changes ask for a sync only from the first sync on: what changed before is in its snapshot */
+  private accepting = false;
   /** the first sync ran (healthz answers ok only then) */
   synced = false;
 
@@ -54,6 +56,9 @@ export class IngressController {
   async start(): Promise<void> {
     await this.store.start();
     await this.nginx.start(this.settings(this.store.snapshot()));
+    // not earlier: the informers' add events arrive while the other lists are still loading, and a
+    // sync then would see half a cluster and find nginx not started yet
+    this.accepting = true;
     await this.sync();
     if (this.flags.updateStatus) {
       await this.refreshStatus();
@@ -78,7 +83,7 @@ export class IngressController {
   private settings(s: Snapshot): Settings { return readSettings(s.configMap, this.baseDefaults, this.log); }
 
   private changed(_kind: ChangeKind): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.accepting) return;
     const now = Date.now();
     if (!this.timer) this.firstPending = now;
     clearTimeout(this.timer);
@@ -89,7 +94,11 @@ export class IngressController {
   /** one sync at a time; changes during a sync cause exactly one more */
   sync(): Promise<void> {
     if (this.syncing) { this.again = true; return this.syncing; }
-    this.syncing = this.syncOnce().finally(() => {
+    // a sync that throws (a bug, an API error) is logged and retried on the next change, never fatal
+    this.syncing = this.syncOnce().catch((e: Error) => {
+      this.lastError = e.message;
+      this.log(`sync failed: ${e.stack ?? e.message}`);
+    }).finally(() => {
       this.syncing = undefined;
       if (this.again && !this.stopped) { this.again = false; void this.sync(); }
     });
@@ -138,6 +147,7 @@ export class IngressController {
   }
 
   private async refreshStatus(): Promise<void> {
+    if (this.stopped) return;
     try {
       this.addresses = await statusAddresses(this.kc, this.flags, this.self);
       await this.writeStatus();

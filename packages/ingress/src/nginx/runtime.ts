@@ -4,6 +4,8 @@
 //   apply(model)  reload only when nginx.conf really changed (nginx -t on a temp file first; a
 //                 config nginx rejects never replaces the running one), wait until the new
 //                 workers answer with the new checksum, then push the backends if they changed.
+//                 A reload that brings new backends pushes them (with the old ones) before the
+//                 SIGHUP too, so a new host never answers 503 while its backend is on its way.
 //                 Endpoint-only changes are a push alone: no reload, same workers.
 //   stop()        graceful quit, then harder signals; no nginx process survives.
 // Operations are serialised; debouncing bursts of changes is the caller's job.
@@ -189,8 +191,9 @@ export class NginxRuntime implements AsyncDisposable {
     }
 
     let reloaded = false;
+    const pushes = this.counters.backendPushes;
     if (conf !== this.runningConf) {
-      const failed = await this.reload(conf, model);
+      const failed = await this.reload(conf, model, json);
       if (failed) {
         this.counters.reloadFailures++;
         this.counters.lastReloadSuccess = false;
@@ -200,7 +203,8 @@ export class NginxRuntime implements AsyncDisposable {
       reloaded = true;
     }
 
-    if (json === this.lastPushed) return { reloaded, pushedBackends: false };
+    // (the reload may have pushed them already, see reload())
+    if (json === this.lastPushed) return { reloaded, pushedBackends: this.counters.backendPushes > pushes };
     try {
       await this.push(json);
       return { reloaded, pushedBackends: true };
@@ -209,8 +213,8 @@ export class NginxRuntime implements AsyncDisposable {
     }
   }
 
-  /** resolves to undefined on success, else the reason (the running config is untouched) */
-  private async reload(conf: string, model: IngressModel): Promise<string | undefined> {
+  /** resolves to undefined on success, else the reason (the running config and backends are untouched) */
+  private async reload(conf: string, model: IngressModel, json: string): Promise<string | undefined> {
     const master = this.master;
     const previous = this.runningConf;
     if (!master || previous === undefined) return 'nginx is not running';
@@ -222,6 +226,11 @@ export class NginxRuntime implements AsyncDisposable {
       return `nginx -t rejected the new configuration; the previous one keeps serving: ${rejected}`;
     }
     await install(candidate, this.configFile);
+    // The new workers must find every backend their configuration names from their first request,
+    // not only after the push that follows the reload (a new Ingress would answer 503 in between):
+    // push the new backends now, together with the old ones the old workers still use.
+    const pushedBefore = this.lastPushed;
+    const bridged = await this.pushBridge(json);
     const hash = configChecksum(conf);
     const seq = master.lineSeq;
     master.signal('SIGHUP'); // what `nginx -s reload` sends
@@ -229,6 +238,9 @@ export class NginxRuntime implements AsyncDisposable {
       await this.waitServing(hash, this.opts.reloadTimeoutMs ?? 15_000, seq, true);
     } catch (e) {
       await restore(this.configFile, previous);
+      if (bridged && pushedBefore !== undefined) {
+        await this.push(pushedBefore).catch((e2: unknown) => this.log(`svclab: could not push the previous backends back: ${message(e2)}`));
+      }
       return `nginx did not load the new configuration; the previous one keeps serving: ${message(e)}`;
     }
     this.runningConf = conf;
@@ -261,6 +273,21 @@ export class NginxRuntime implements AsyncDisposable {
         throw new Error(`the status server ${this.status.address}:${this.status.port} did not answer with configuration ${hash.slice(0, 12)} within ${timeoutMs} ms`);
       }
       await delay(20);
+    }
+  }
+
+  /** before a reload: pushes the backends pushed last merged with `json`'s (by name, `json`'s win); whether it pushed */
+  private async pushBridge(json: string): Promise<boolean> {
+    if (json === this.lastPushed) return false;
+    const merged = new Map<string, unknown>();
+    for (const text of [this.lastPushed ?? '[]', json]) for (const b of JSON.parse(text) as Array<{ name: string }>) merged.set(b.name, b);
+    const bridge = JSON.stringify([...merged.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, b]) => b));
+    try {
+      await this.push(bridge);
+      return true;
+    } catch (e) {
+      this.log(`svclab: could not push the backends before the reload (new hosts may answer 503 until the push after it): ${message(e)}`);
+      return false;
     }
   }
 

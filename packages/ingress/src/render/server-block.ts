@@ -13,7 +13,10 @@ function indent(lines: string[]): string[] {
 }
 
 function listens(server: Server, env: RenderEnv): string[] {
-  const def = server.hostname === CATCH_ALL ? ' default_server' : '';
+  // options valid once per address:port go on the catch-all, as ingress-nginx's commonListenOptions:
+  // reuseport (its reuse-port default) gives each worker its own socket, so the kernel spreads
+  // connections evenly instead of one worker accepting a burst of them (multi_accept)
+  const def = server.hostname === CATCH_ALL ? ' default_server reuseport' : '';
   const http = nginxInt(env.ports.http, 'http port', 1, 65535);
   const https = nginxInt(env.ports.https, 'https port', 1, 65535);
   return env.bind.flatMap((a) => {
