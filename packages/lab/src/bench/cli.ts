@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { benchApiserver } from './apiserver.js';
 import { benchCluster } from './cluster.js';
+import { benchIngress } from './ingress.js';
 import { benchProxy, DEFAULT_SIZES } from './proxy.js';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: {
@@ -17,6 +18,7 @@ const benches: Record<string, () => Promise<void>> = {
   cluster: () => benchCluster(Number(values.runs), print),
   apiserver: () => benchApiserver(print),
   proxy: () => benchProxy({ sizes: values.quick ? [1000] : values.sizes ? values.sizes.split(',').map((n) => Number(n.trim().replace(/k$/i, '000'))) : DEFAULT_SIZES }, print),
+  ingress: () => benchIngress({ quick: values.quick! }, print),
 };
 
 const run = benches[what];
