@@ -26,10 +26,12 @@ export async function ensureIngressNginx(ctx: LabContext): Promise<IngressContro
   return { pod: pod!, httpNodePort: nodePort('http'), httpsNodePort: nodePort('https') };
 }
 
-/** curl from the client host until the controller routes `host` (a status other than 404 / 503), or the deadline passes */
+/** curl from the client host until the controller routes `host` (a 2xx or 3xx answer), or the deadline passes */
 export async function untilRouted(ctx: LabContext, url: string, host: string, timeoutMs = 15_000, extra = ''): Promise<string> {
+  let last = '';
   return waitFor(`the ingress controller to route ${host}`, async () => {
     const r = await ctx.cluster.onClientHost(`curl -s -o /dev/null -w '%{http_code}' --max-time 2 ${extra} -H 'Host: ${host}' ${url}`);
-    return r.stdout !== '404' && r.stdout !== '503' && r.stdout !== '000' && r.stdout;
+    if (!/^[23]\d\d$/.test(r.stdout)) { last = r.stdout; throw new Error(`last answer: ${last || 'none'}`); }
+    return r.stdout;
   }, timeoutMs, 100);
 }

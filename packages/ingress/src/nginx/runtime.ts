@@ -233,9 +233,11 @@ export class NginxRuntime implements AsyncDisposable {
     const bridged = await this.pushBridge(json);
     const hash = configChecksum(conf);
     const seq = master.lineSeq;
+    const oldWorkers = new Set(workerPids(master.pid));
     master.signal('SIGHUP'); // what `nginx -s reload` sends
     try {
       await this.waitServing(hash, this.opts.reloadTimeoutMs ?? 15_000, seq, true);
+      await this.waitOldWorkersQuiet(master.pid, oldWorkers);
     } catch (e) {
       await restore(this.configFile, previous);
       if (bridged && pushedBefore !== undefined) {
@@ -251,6 +253,23 @@ export class NginxRuntime implements AsyncDisposable {
     this.log(`svclab: nginx reloaded, configuration ${hash.slice(0, 12)}`);
     await removeUnusedCertificates(this.env, model.certificates).catch((e: unknown) => this.log(`svclab: could not remove old certificates: ${message(e)}`));
     return undefined;
+  }
+
+  /**
+   * Until every worker of the previous generation is shutting down: it has closed its listening
+   * sockets (with reuseport each worker has its own), so no new connection reaches the old
+   * configuration once apply() returns. Draining connections may keep them for
+   * worker_shutdown_timeout; that is not waited for.
+   */
+  private async waitOldWorkersQuiet(masterPid: number, oldWorkers: Set<number>): Promise<void> {
+    const deadline = Date.now() + 5_000;
+    while (workerPids(masterPid).some((pid) => oldWorkers.has(pid))) {
+      if (Date.now() > deadline) {
+        this.log('svclab: workers of the previous configuration still accept connections 5 s after the reload');
+        return;
+      }
+      await delay(10);
+    }
   }
 
   /**
