@@ -2,7 +2,7 @@
 // Prefix), a host whose paths fan out to two Services, and a default backend for everything no rule
 // matches. The echo backends say which pod answered and which path it received.
 import { NetworkingV1Api } from '@kubernetes/client-node';
-import { applyFile, ensureIngressNginx, labFile, parseEcho, readyPods, untilRouted, type IngressController, type LabContext, type Scenario } from '@svclab/lab';
+import { applyFile, ensureIngressNginx, labFile, parseEcho, readyPods, untilIngressLoaded, untilRouted, type IngressController, type LabContext, type Scenario } from '@svclab/lab';
 
 const manifest = (f: string) => labFile(import.meta.url, f);
 const controller = (ctx: LabContext) => ctx.facts.get('controller') as IngressController;
@@ -47,6 +47,7 @@ const scenario: Scenario = {
       title: 'The minimal Ingress: /testpath (Prefix) on any host, rewritten to /',
       async run(ctx) {
         await apply(ctx, 'minimal-ingress.yaml');
+        await untilIngressLoaded(ctx, 'minimal-ingress');
         await untilRouted(ctx, `${base(ctx)}/testpath`, 'any.example.com');
         for (const p of ['/testpath', '/testpath/foo']) {
           const a = await get(ctx, p);
@@ -63,6 +64,7 @@ const scenario: Scenario = {
       title: 'foo.bar.com fans out: /foo → service1:4200, /bar (Exact) → service2 by port name',
       async run(ctx) {
         await apply(ctx, 'simple-fanout.yaml');
+        await untilIngressLoaded(ctx, 'simple-fanout-example');
         await untilRouted(ctx, `${base(ctx)}/foo`, 'foo.bar.com');
         for (const [path, backend, status] of [['/foo', 'service1', '200'], ['/foo/bar', 'service1', '200'], ['/bar', 'service2', '200'], ['/bar/x', undefined, '404'], ['/foobar', undefined, '404']] as const) {
           const a = await get(ctx, path, 'foo.bar.com');
@@ -77,6 +79,7 @@ const scenario: Scenario = {
       title: 'A defaultBackend serves what no rule matches',
       async run(ctx) {
         await apply(ctx, 'default-backend.yaml');
+        await untilIngressLoaded(ctx, 'default-backend');
         await untilRouted(ctx, `${base(ctx)}/anything`, 'other.bar.com');
         const other = await get(ctx, '/anything', 'other.bar.com');
         ctx.check(other.status === '200' && other.backend === 'fallback' && other.path === '/anything', 'another host reaches the default backend fallback, path unchanged');

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NetworkingV1Api } from '@kubernetes/client-node';
 import { execa } from 'execa';
-import { applyFile, ensureIngressNginx, kubectl, labFile, parseEcho, readyPods, untilRouted, waitFor, type IngressController, type LabContext, type Scenario } from '@svclab/lab';
+import { applyFile, ensureIngressNginx, kubectl, labFile, parseEcho, readyPods, untilIngressLoaded, untilRouted, waitFor, type IngressController, type LabContext, type Scenario } from '@svclab/lab';
 
 const manifest = (f: string) => labFile(import.meta.url, f);
 const controller = (ctx: LabContext) => ctx.facts.get('controller') as IngressController;
@@ -64,6 +64,7 @@ const scenario: Scenario = {
         const port = controller(ctx).httpsNodePort;
         const url = `https://${HOST}:${port}/blog/index/`;
         const resolve = `--resolve ${HOST}:${port}:${node(ctx)}`;
+        await untilIngressLoaded(ctx, 'myblog-tls', 'demo');
         await untilRouted(ctx, url, HOST, 15_000, `-k ${resolve}`);
         ctx.narrate.command(`curl -k ${resolve} ${url}`);
         const r = await ctx.cluster.onClientHost(`curl -s -k --max-time 3 ${resolve} -w '\\n%{http_code}' ${url}`);

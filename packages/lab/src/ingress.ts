@@ -1,6 +1,6 @@
 // The ingress controller as the Ingress labs use it: installed as an add-on when the cluster does not
 // have it yet (`minikube addons enable ingress`), then its NodePorts and a wait until it routes a host.
-import type { V1Pod } from '@kubernetes/client-node';
+import { NetworkingV1Api, type V1Pod } from '@kubernetes/client-node';
 import { INGRESS_CONTROLLER, INGRESS_NAMESPACE, installIngressNginx } from '@svclab/cluster';
 import { readyPods } from './pods.js';
 import type { LabContext } from './scenario.js';
@@ -26,12 +26,27 @@ export async function ensureIngressNginx(ctx: LabContext): Promise<IngressContro
   return { pod: pod!, httpNodePort: nodePort('http'), httpsNodePort: nodePort('https') };
 }
 
-/** curl from the client host until the controller routes `host` (a 2xx or 3xx answer), or the deadline passes */
+/**
+ * Until the controller has taken the Ingress into nginx: it writes status.loadBalancer after the
+ * reload is complete (the previous workers no longer accept), so the next request sees the new config.
+ */
+export async function untilIngressLoaded(ctx: LabContext, name: string, namespace = ctx.namespace, timeoutMs = 20_000): Promise<void> {
+  const net = ctx.kc.makeApiClient(NetworkingV1Api);
+  await waitFor(`the ingress controller to load Ingress ${namespace}/${name} (its status address)`, async () => {
+    const ing = await net.readNamespacedIngress({ name, namespace });
+    return (ing.status?.loadBalancer?.ingress?.length ?? 0) > 0;
+  }, timeoutMs, 100);
+}
+
+/**
+ * curl from the client host until the controller routes `host`: three 2xx / 3xx answers in a row
+ * (during an nginx reload, old and new workers both answer for a few milliseconds), or the deadline.
+ */
 export async function untilRouted(ctx: LabContext, url: string, host: string, timeoutMs = 15_000, extra = ''): Promise<string> {
-  let last = '';
+  let streak = 0;
   return waitFor(`the ingress controller to route ${host}`, async () => {
     const r = await ctx.cluster.onClientHost(`curl -s -o /dev/null -w '%{http_code}' --max-time 2 ${extra} -H 'Host: ${host}' ${url}`);
-    if (!/^[23]\d\d$/.test(r.stdout)) { last = r.stdout; throw new Error(`last answer: ${last || 'none'}`); }
-    return r.stdout;
-  }, timeoutMs, 100);
+    if (!/^[23]\d\d$/.test(r.stdout)) { streak = 0; throw new Error(`last answer: ${r.stdout || 'none'}`); }
+    return ++streak >= 3 && r.stdout;
+  }, timeoutMs, 50);
 }
