@@ -1,7 +1,7 @@
 // Tutorial 001, ClusterIP: a Deployment of three echo pods behind Service sample-clusterip
 // (8080 -> 80), reached from a test pod inside the cluster through the kernel's DNAT.
 import type { V1Pod } from '@kubernetes/client-node';
-import { applyFile, endpointsTable, labFile, parseEcho, podNameIpTable, readyPods, runToCompletion, servicesTable, untilServed, waitFor, type LabContext, type Scenario } from '@svclab/lab';
+import { applyNarrated, endpointsTable, labFile, parseEcho, podNameIpTable, readyPods, runToCompletion, servicesTable, untilServed, waitFor, type LabContext, type Scenario } from '@svclab/lab';
 
 const manifest = (f: string) => labFile(import.meta.url, f);
 const ipInServiceCIDR = (ip: string) => { const [a, b] = ip.split('.').map(Number) as [number, number]; return a === 10 && b >= 96 && b <= 111; };
@@ -20,8 +20,7 @@ const scenario: Scenario = {
     {
       title: 'Deployment sample-deployment runs 3 echo pods labelled app=sample-app',
       async run(ctx) {
-        ctx.narrate.command('kubectl apply -f sample-deployment.yaml');
-        ctx.narrate.output((await applyFile(ctx, manifest('sample-deployment.yaml'))).join('\n'));
+        await applyNarrated(ctx, manifest('sample-deployment.yaml'));
         const ready = await readyPods(ctx, 'app=sample-app', 3);
         ctx.facts.set('pods', ready);
         ctx.narrate.command('kubectl get pods -l app=sample-app -o custom-columns="NAME:{metadata.name},IP:{status.podIP}"');
@@ -35,8 +34,7 @@ const scenario: Scenario = {
     {
       title: 'Service sample-clusterip gets a ClusterIP from 10.96.0.0/12',
       async run(ctx) {
-        ctx.narrate.command('kubectl apply -f sample-clusterip.yaml');
-        ctx.narrate.output((await applyFile(ctx, manifest('sample-clusterip.yaml'))).join('\n'));
+        await applyNarrated(ctx, manifest('sample-clusterip.yaml'));
         const svc = await ctx.core.readNamespacedService({ name: 'sample-clusterip', namespace: ctx.namespace });
         ctx.narrate.command('kubectl get service sample-clusterip');
         ctx.narrate.output(servicesTable([svc]));

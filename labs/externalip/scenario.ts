@@ -1,7 +1,7 @@
 // Tutorial 001, 6.4: a ClusterIP Service with externalIPs set to node addresses answers on
 // <node ip>:8080 from outside the cluster, on the listed nodes only.
 import { readFile } from 'node:fs/promises';
-import { applyFile, kubectl, labFile, parseEcho, readyPods, untilServed, type Scenario } from '@svclab/lab';
+import { applyNarrated, kubectl, labFile, parseEcho, readyPods, untilServed, type Scenario } from '@svclab/lab';
 
 const manifest = (f: string) => labFile(import.meta.url, f);
 
@@ -14,8 +14,7 @@ const scenario: Scenario = {
     {
       title: 'Service sample-externalip lists two node IPs as externalIPs',
       async run(ctx) {
-        ctx.narrate.command('kubectl apply -f sample-deployment.yaml');
-        ctx.narrate.output((await applyFile(ctx, manifest('sample-deployment.yaml'))).join('\n'));
+        await applyNarrated(ctx, manifest('sample-deployment.yaml'));
         await readyPods(ctx, 'app=sample-app', 3);
         await kubectl(ctx, ['get', 'nodes', '-o', 'custom-columns=NAME:{metadata.name},IP:{status.addresses[0].address}']);
         const [listed1, listed2, unlisted] = [ctx.cluster.nodes[1]!, ctx.cluster.nodes[2]!, ctx.cluster.nodes[0]!];

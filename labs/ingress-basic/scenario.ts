@@ -1,7 +1,7 @@
 // Tutorial 003: the ingress-nginx controller is itself a NodePort Service; an Ingress routes the host
 // hello.nginx.com to the ClusterIP Service nginx-svc, and `curl -H "host:hello.nginx.com"` shows nginx's
 // welcome page. An unknown host gets the default backend's 404.
-import { applyFile, ensureIngressNginx, kubectl, labFile, readyPods, untilRouted, waitFor, type IngressController, type LabContext, type Scenario } from '@svclab/lab';
+import { applyNarrated, ensureIngressNginx, kubectl, labFile, readyPods, untilRouted, waitFor, type IngressController, type LabContext, type Scenario } from '@svclab/lab';
 import { NetworkingV1Api } from '@kubernetes/client-node';
 
 const manifest = (f: string) => labFile(import.meta.url, f);
@@ -28,8 +28,7 @@ const scenario: Scenario = {
     {
       title: 'nginx pods behind the ClusterIP Service nginx-svc',
       async run(ctx) {
-        ctx.narrate.command('kubectl apply -f nginx.yaml');
-        ctx.narrate.output((await applyFile(ctx, manifest('nginx.yaml'))).join('\n'));
+        await applyNarrated(ctx, manifest('nginx.yaml'));
         ctx.facts.set('pods', await readyPods(ctx, 'app=nginx', 2));
         const r = await kubectl(ctx, ['get', 'svc', 'nginx-svc']);
         ctx.check(/nginx-svc\s+ClusterIP\s+10\.\d+\.\d+\.\d+\s+<none>\s+80\/TCP/.test(r.stdout), 'nginx-svc is a ClusterIP Service on port 80');
@@ -38,8 +37,7 @@ const scenario: Scenario = {
     {
       title: 'Ingress example-ingress: host hello.nginx.com → nginx-svc:80',
       async run(ctx) {
-        ctx.narrate.command('kubectl apply -f example-ingress.yaml');
-        ctx.narrate.output((await applyFile(ctx, manifest('example-ingress.yaml'))).join('\n'));
+        await applyNarrated(ctx, manifest('example-ingress.yaml'));
         const net = ctx.kc.makeApiClient(NetworkingV1Api);
         const node = controller(ctx).pod.spec!.nodeName!;
         const nodeIP = ctx.cluster.nodes.find((n) => n.name === node)!.ip;

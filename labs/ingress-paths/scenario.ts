@@ -2,7 +2,7 @@
 // Prefix), a host whose paths fan out to two Services, and a default backend for everything no rule
 // matches. The echo backends say which pod answered and which path it received.
 import { NetworkingV1Api } from '@kubernetes/client-node';
-import { applyFile, ensureIngressNginx, labFile, parseEcho, readyPods, untilIngressLoaded, untilRouted, type IngressController, type LabContext, type Scenario } from '@svclab/lab';
+import { applyNarrated, ensureIngressNginx, labFile, parseEcho, readyPods, untilIngressLoaded, untilRouted, type IngressController, type LabContext, type Scenario } from '@svclab/lab';
 
 const manifest = (f: string) => labFile(import.meta.url, f);
 const controller = (ctx: LabContext) => ctx.facts.get('controller') as IngressController;
@@ -23,10 +23,7 @@ async function get(ctx: LabContext, path: string, host?: string): Promise<Answer
   return { status, body, backend: echo?.from.replace(/-[a-z0-9]+-[a-z0-9]{5}$/, ''), path: echo?.path };
 }
 
-async function apply(ctx: LabContext, file: string): Promise<void> {
-  ctx.narrate.command(`kubectl apply -f ${file}`);
-  ctx.narrate.output((await applyFile(ctx, manifest(file))).join('\n'));
-}
+const apply = (ctx: LabContext, file: string) => applyNarrated(ctx, manifest(file));
 
 const scenario: Scenario = {
   name: 'ingress-paths',

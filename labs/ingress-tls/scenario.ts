@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NetworkingV1Api } from '@kubernetes/client-node';
 import { execa } from 'execa';
-import { applyFile, ensureIngressNginx, kubectl, labFile, parseEcho, readyPods, untilIngressLoaded, untilRouted, waitFor, type IngressController, type LabContext, type Scenario } from '@svclab/lab';
+import { applyNarrated, ensureIngressNginx, kubectl, labFile, parseEcho, readyPods, untilIngressLoaded, untilRouted, waitFor, type IngressController, type LabContext, type Scenario } from '@svclab/lab';
 
 const manifest = (f: string) => labFile(import.meta.url, f);
 const controller = (ctx: LabContext) => ctx.facts.get('controller') as IngressController;
@@ -40,8 +40,7 @@ const scenario: Scenario = {
       title: 'myblog behind a ClusterIP Service in namespace demo',
       async run(ctx) {
         ctx.facts.set('controller', await ensureIngressNginx(ctx));
-        ctx.narrate.command('kubectl apply -f myblog.yaml');
-        ctx.narrate.output((await applyFile(ctx, manifest('myblog.yaml'))).join('\n'));
+        await applyNarrated(ctx, manifest('myblog.yaml'));
         await readyPods(ctx, 'app=myblog', 2, 30_000, 'demo');
         ctx.narrate.ok('two myblog pods are ready in demo');
       },
@@ -59,8 +58,7 @@ const scenario: Scenario = {
     {
       title: 'Ingress myblog-tls: HTTPS with SNI myblog.devops.cn is served with that certificate',
       async run(ctx) {
-        ctx.narrate.command('kubectl apply -f myblog-tls.yaml');
-        ctx.narrate.output((await applyFile(ctx, manifest('myblog-tls.yaml'))).join('\n'));
+        await applyNarrated(ctx, manifest('myblog-tls.yaml'));
         const port = controller(ctx).httpsNodePort;
         const url = `https://${HOST}:${port}/blog/index/`;
         const resolve = `--resolve ${HOST}:${port}:${node(ctx)}`;
@@ -101,10 +99,9 @@ const scenario: Scenario = {
         const dir = ctx.facts.get('dir') as string;
         const before = controller(ctx).pod;
         const fingerprint = await makeCert(dir, ctx);
-        ctx.narrate.command('kubectl -n demo create secret tls https-secret --key tls.key --cert tls.crt --dry-run=client -o yaml | kubectl apply -f -');
+        // the pipe's first half renders the Secret locally; the helper runs and narrates the whole pipe's effect
         const yaml = await execa('kubectl', ['--kubeconfig', ctx.cluster.kubeconfigPath, '-n', 'demo', 'create', 'secret', 'tls', 'https-secret', '--key', join(dir, 'tls.key'), '--cert', join(dir, 'tls.crt'), '--dry-run=client', '-o', 'yaml']);
-        const applied = await execa('kubectl', ['--kubeconfig', ctx.cluster.kubeconfigPath, 'apply', '-f', '-'], { input: String(yaml.stdout), reject: false });
-        ctx.narrate.output(String(applied.stdout || applied.stderr));
+        await kubectl(ctx, ['apply', '-f', '-'], { input: String(yaml.stdout), shown: '-n demo create secret tls https-secret --key tls.key --cert tls.crt --dry-run=client -o yaml | kubectl apply -f -' });
         const t0 = Date.now();
         await waitFor('the new certificate to be served', async () => (await served(ctx, HOST)).fingerprint === fingerprint, 15_000, 200);
         const pods = await readyPods(ctx, 'app.kubernetes.io/component=controller', 1, 10_000, 'ingress-nginx');

@@ -2,7 +2,7 @@
 // from a client outside the cluster, even on a node that runs none of its pods; kube-proxy spreads
 // the requests over the pods, and the client's address is masqueraded (externalTrafficPolicy: Cluster).
 import type { V1Pod } from '@kubernetes/client-node';
-import { applyFile, labFile, looksUniform, parseEcho, readyPods, servicesTable, untilServed, type LabContext, type Scenario } from '@svclab/lab';
+import { applyNarrated, labFile, looksUniform, parseEcho, readyPods, servicesTable, untilServed, type LabContext, type Scenario } from '@svclab/lab';
 
 const manifest = (f: string) => labFile(import.meta.url, f);
 const PER_NODE = 60;
@@ -17,8 +17,7 @@ const scenario: Scenario = {
     {
       title: 'Three echo pods behind Service sample-nodeport (8080:30080)',
       async run(ctx) {
-        ctx.narrate.command('kubectl apply -f sample-deployment.yaml -f sample-nodeport.yaml');
-        ctx.narrate.output([...await applyFile(ctx, manifest('sample-deployment.yaml')), ...await applyFile(ctx, manifest('sample-nodeport.yaml'))].join('\n'));
+        await applyNarrated(ctx, manifest('sample-deployment.yaml'), manifest('sample-nodeport.yaml'));
         ctx.facts.set('pods', await readyPods(ctx, 'app=sample-app', 3));
         const svc = await ctx.core.readNamespacedService({ name: 'sample-nodeport', namespace: ctx.namespace });
         ctx.narrate.command('kubectl get service sample-nodeport');

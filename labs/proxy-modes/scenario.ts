@@ -2,7 +2,7 @@
 // → KUBE-SEP-<hash> → DNAT to the pods), then tutorial 000's mode switch through the kube-proxy
 // ConfigMap: ipvs (which this kernel may lack: kube-proxy says so and the old rules keep carrying
 // traffic), userspace (kube-proxy itself proxies, in strict rotation), and back to iptables.
-import { applyFile, currentProxyMode, labFile, LabContext, parseEcho, readyPods, switchProxyMode, untilServed, type Scenario } from '@svclab/lab';
+import { applyNarrated, currentProxyMode, labFile, LabContext, parseEcho, readyPods, switchProxyMode, untilServed, type Scenario } from '@svclab/lab';
 import { endpointChain, serviceChain } from '@svclab/proxy';
 
 const NS = 'uit';
@@ -39,7 +39,7 @@ const scenario: Scenario = {
     {
       title: 'ublog: two pods on port 8002 behind the NodePort Service svc-np-ublog (32333)',
       async run(ctx) {
-        ctx.narrate.output((await applyFile(ctx, manifest('ublog.yaml'))).join('\n'));
+        await applyNarrated(ctx, manifest('ublog.yaml'));
         const pods = await readyPods(new LabContext(ctx.kc, ctx.cluster, ctx.narrate, NS), 'app=ublog', 2, 60_000);
         ctx.facts.set('podIPs', pods.map((p) => p.status!.podIP!).sort());
         const answers = await requests(ctx, 2);

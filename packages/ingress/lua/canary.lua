@@ -12,6 +12,16 @@ local sticky = require("sticky")
 
 local _M = {}
 
+-- "always" → the canary, "never" → the primary, anything else: the next rule decides
+local function always_or_never(value)
+  if value == "always" then
+    return true
+  elseif value == "never" then
+    return false
+  end
+  return nil
+end
+
 local function header_value(name)
   return ngx.var["http_" .. name:lower():gsub("-", "_")]
 end
@@ -41,25 +51,14 @@ local function decide_by_header(shaping)
     end
     return nil
   end
-  if value == "always" then
-    return true
-  elseif value == "never" then
-    return false
-  end
-  return nil
+  return always_or_never(value)
 end
 
 local function decide_by_cookie(shaping)
   if type(shaping.cookie) ~= "string" or #shaping.cookie == 0 then
     return nil
   end
-  local value = ngx.var["cookie_" .. shaping.cookie]
-  if value == "always" then
-    return true
-  elseif value == "never" then
-    return false
-  end
-  return nil
+  return always_or_never(ngx.var["cookie_" .. shaping.cookie])
 end
 
 local function decide_by_weight(shaping)

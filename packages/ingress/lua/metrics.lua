@@ -1,6 +1,6 @@
 -- Request counters, counted in log_by_lua into a shared dict (so all workers add to one number and
 -- a reload keeps them), and served as JSON by GET /metrics-data on the status server.
--- Labels: namespace, ingress, host (the server's hostname from the model, never the request's
+-- Labels: namespace, ingress, service, host (the server's hostname from the model, never the request's
 -- Host header, so a client cannot create unbounded label values), status.
 
 local cjson = require("cjson.safe")
@@ -14,6 +14,7 @@ function _M.count()
   local key = table.concat({
     ngx.var.namespace or "",
     ngx.var.ingress_name or "",
+    ngx.var.service_name or "",
     ngx.var.ingress_host or "",
     tostring(ngx.status),
   }, SEP)
@@ -37,9 +38,9 @@ function _M.report()
   for _, key in ipairs(dict:get_keys(0)) do
     local count = dict:get(key)
     local f = split(key)
-    if count and #f == 4 then
+    if count and #f == 5 then
       requests[#requests + 1] = {
-        namespace = f[1], ingress = f[2], host = f[3], status = tonumber(f[4]), count = count,
+        namespace = f[1], ingress = f[2], service = f[3], host = f[4], status = tonumber(f[5]), count = count,
       }
     end
   end

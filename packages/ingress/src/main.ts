@@ -1,12 +1,10 @@
 // /nginx-ingress-controller: ingress-nginx's command line, in-cluster client config, nginx in the same
-// pod. Starts nginx only after the first sync (so the pod is Ready when it routes what exists), serves
-// /healthz and /metrics on --healthz-port, and stops nginx on SIGTERM.
+// pod. nginx starts with the configuration of what the informers list (so the pod is Ready when it
+// routes what exists); /healthz and /metrics on --healthz-port; nginx stops on SIGTERM.
 import { loadKubeConfig } from '@svclab/kube';
-import { DEFAULT_LOCATION_CONFIG } from './build/build.js';
 import { IngressController } from './controller/controller.js';
 import { parseFlags } from './controller/flags.js';
 import { startControllerHttp } from './controller/http.js';
-import { renderMetrics } from './controller/metrics.js';
 import { buildFromSnapshot } from './controller/model-builder.js';
 import { RuntimeNginxSide } from './controller/nginx-side.js';
 import { renderEnvFor } from './render/env.js';
@@ -19,12 +17,9 @@ async function main(): Promise<void> {
   const env = renderEnvFor(flags.stateDir, { ports: { http: flags.httpPort, https: flags.httpsPort, status: 10246, defaultBackend: 8181 } });
   const nginx = new RuntimeNginxSide(env, (line) => log(`nginx: ${line}`));
   const self = process.env.POD_NAME && process.env.POD_NAMESPACE ? { name: process.env.POD_NAME, namespace: process.env.POD_NAMESPACE } : undefined;
-  const controller = new IngressController(kc, flags, nginx, buildFromSnapshot, { ...DEFAULT_LOCATION_CONFIG, allowSourceRanges: [] }, self, log);
+  const controller = new IngressController(kc, flags, nginx, buildFromSnapshot, self, log);
   log(`watching Ingresses of class ${flags.ingressClass} (controller ${flags.controllerClass}${flags.watchIngressWithoutClass ? ', and Ingresses without a class' : ''})`);
-  const http = await startControllerHttp(flags.healthzPort, {
-    health: () => controller.health(),
-    metrics: async () => renderMetrics(controller.counters, await nginx.requestCounts().catch(() => []), flags.controllerClass, self?.namespace ?? '', self?.name ?? ''),
-  }, log);
+  const http = await startControllerHttp(flags.healthzPort, controller, log);
   await controller.start();
   log(`nginx serves on :${flags.httpPort} and :${flags.httpsPort}`);
   let stopping = false;

@@ -23,11 +23,9 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { startApiServer } from '../../cluster/test/apiserver-harness.js';
-import { DEFAULT_LOCATION_CONFIG } from '../src/build/build.js';
 import { IngressController, type ModelBuilder, type NginxSide } from '../src/controller/controller.js';
 import { parseFlags, type ControllerFlags } from '../src/controller/flags.js';
 import { startControllerHttp } from '../src/controller/http.js';
-import { renderMetrics } from '../src/controller/metrics.js';
 import { buildFromSnapshot } from '../src/controller/model-builder.js';
 import { RuntimeNginxSide } from '../src/controller/nginx-side.js';
 import type { Snapshot } from '../src/controller/store.js';
@@ -161,7 +159,7 @@ export async function startControllerLab(o: LabOptions) {
   };
   // syncOnce calls apply() right after build(), in the same tick: `built` is this apply's snapshot
   const recording: NginxSide = {
-    start: (s) => side.start(s),
+    start: (model, s) => side.start(model, s),
     apply: async (model, settings) => {
       const from = built!;
       const result = await side.apply(model, settings);
@@ -173,12 +171,9 @@ export async function startControllerLab(o: LabOptions) {
     stop: () => side.stop(),
   };
 
-  const controller = new IngressController(o.controllerKubeConfig?.(kc) ?? kc, flags, recording, builder, { ...DEFAULT_LOCATION_CONFIG, allowSourceRanges: [] }, undefined, log);
+  const controller = new IngressController(o.controllerKubeConfig?.(kc) ?? kc, flags, recording, builder, undefined, log);
   // main.ts's handlers; port 0 instead of --healthz-port so files never collide
-  const server: Server = await startControllerHttp(0, {
-    health: () => controller.health(),
-    metrics: async () => renderMetrics(controller.counters, await side.requestCounts().catch(() => []), flags.controllerClass, '', ''),
-  }, log);
+  const server: Server = await startControllerHttp(0, controller, log);
   const controllerPort = (server.address() as AddressInfo).port;
 
   const backends: EchoBackend[] = [];

@@ -56,7 +56,7 @@ describe('controller: /healthz and /metrics', () => {
     await until('1 more 404 on the catch-all', async () => (await count(labels('404', '', '_', ''))) === unknown + 1);
     const text = await lab.metrics();
     expect(text).toContain('# TYPE nginx_ingress_controller_requests counter');
-    expect(text).toMatch(/^nginx_ingress_controller_requests\{controller_class="k8s\.io\/ingress-nginx",.*namespace="metrics",ingress="shop",.*host="shop\.example",status="200"\} \d+$/m);
+    expect(text).toMatch(/^nginx_ingress_controller_requests\{controller_class="k8s\.io\/ingress-nginx",.*namespace="metrics",ingress="shop",service="web",host="shop\.example",status="200"\} \d+$/m);
   });
 
   it('/metrics has the running config\'s hash and the reload counters, which follow a reload', async () => {

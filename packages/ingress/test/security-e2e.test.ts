@@ -6,7 +6,7 @@
 // builder directly, as a crafted AdmissionReview would, skipping the API server's validation.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer } from '../../cluster/test/apiserver-harness.js';
-import { DEFAULT_LOCATION_CONFIG } from '../src/build/build.js';
+import { readSettings } from '../src/controller/settings.js';
 import { buildFromSnapshot } from '../src/controller/model-builder.js';
 import { renderEnvFor } from '../src/render/env.js';
 import { renderNginxConf } from '../src/render/nginx-conf.js';
@@ -54,7 +54,7 @@ describe('hostile inputs straight to the builder (a crafted AdmissionReview skip
         ingressClasses: objects.filter(isIngressClass), services: objects.filter((o) => o.kind === 'Service'),
         endpointSlices: [], secrets: objects.filter(isSecret),
       } as never;
-      const { model } = buildFromSnapshot(snap, CONTROLLER_FLAGS, { defaults: { ...DEFAULT_LOCATION_CONFIG, allowSourceRanges: [] }, workerShutdownTimeout: 240, workerProcesses: 1 });
+      const { model } = buildFromSnapshot(snap, CONTROLLER_FLAGS, readSettings(undefined, () => undefined));
       return model.rejected[0] ?? renderNginxConf(model, env);
     };
     const cache = new Map<string, RenderResult>();

@@ -1,6 +1,7 @@
 // `kubectl apply -f` for the labs' manifests: every document created, or replaced when it exists,
 // through client-node's generic object API (which finds each kind through API discovery).
 import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
 import type { LabContext } from './scenario.js';
@@ -22,5 +23,14 @@ export async function applyFile(ctx: LabContext, path: string): Promise<string[]
     await api.replace({ ...obj, metadata: { ...obj.metadata, resourceVersion: existing.metadata!.resourceVersion } });
     lines.push(`${ref} configured`);
   }
+  return lines;
+}
+
+/** `kubectl apply -f a.yaml -f b.yaml` as the tutorial shows it: the command, then kubectl's lines. */
+export async function applyNarrated(ctx: LabContext, ...paths: string[]): Promise<string[]> {
+  ctx.narrate.command(`kubectl apply ${paths.map((p) => `-f ${basename(p)}`).join(' ')}`);
+  const lines: string[] = [];
+  for (const path of paths) lines.push(...await applyFile(ctx, path));
+  ctx.narrate.output(lines.join('\n'));
   return lines;
 }

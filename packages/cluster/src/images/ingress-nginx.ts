@@ -14,7 +14,7 @@ export const ingressNginx: Image = {
     // the cluster builds the bundle before it installs the add-on (see addons/install-ingress.ts)
     '/nginx-ingress-controller': [process.execPath, bundlePath('ingress-controller'), `--state-dir=${ctx.dir}`],
   }),
-  // started once nginx serves: the controller starts it after its first sync
+  // started once nginx listens: the controller starts it with the configuration of what exists
   listens: () => [80, 443],
   hostUserland: true,
 };

@@ -7,14 +7,15 @@ import type { KubeConfig, V1Ingress } from '@kubernetes/client-node';
 import type { IngressModel, ObjectRef } from '../model.js';
 import { EventRecorder } from './events.js';
 import type { ControllerFlags } from './flags.js';
-import type { ControllerCounters, RequestCount } from './metrics.js';
+import { renderMetrics, type ControllerCounters, type RequestCount } from './metrics.js';
 import { readSettings, type Settings } from './settings.js';
 import { statusAddresses, updateIngressStatus, type Address } from './status.js';
 import { Store, type ChangeKind, type Snapshot } from './store.js';
 
 /** what the controller needs from the nginx side (src/nginx/runtime.ts) */
 export interface NginxSide {
-  start(settings: Settings): Promise<void>;
+  /** starts nginx serving `model` from the first moment (its ports open only then) */
+  start(model: IngressModel, settings: Settings): Promise<void>;
   apply(model: IngressModel, settings: Settings): Promise<{ reloaded: boolean; pushedBackends: boolean; error?: string }>;
   requestCounts(): Promise<RequestCount[]>;
   configHash(): string;
@@ -48,14 +49,18 @@ export class IngressController {
   synced = false;
 
   constructor(private readonly kc: KubeConfig, readonly flags: ControllerFlags, private readonly nginx: NginxSide, private readonly build: ModelBuilder,
-    private readonly baseDefaults: Settings['defaults'], private readonly self: ObjectRef | undefined, private readonly log: (m: string) => void) {
+    private readonly self: ObjectRef | undefined, private readonly log: (m: string) => void) {
     this.store = new Store(kc, { namespace: flags.watchNamespace, configMap: flags.configMap }, (k) => this.changed(k));
     this.events = new EventRecorder(kc, log);
   }
 
   async start(): Promise<void> {
     await this.store.start();
-    await this.nginx.start(this.settings(this.store.snapshot()));
+    // nginx starts with what exists, so once it listens (and the pod is Ready) it routes it, and
+    // the first sync below has nothing to reload
+    const snap = this.store.snapshot();
+    const settings = this.settings(snap);
+    await this.nginx.start(this.build(snap, this.flags, settings).model, settings);
     // not earlier: the informers' add events arrive while the other lists are still loading, and a
     // sync then would see half a cluster and find nginx not started yet
     this.accepting = true;
@@ -75,12 +80,18 @@ export class IngressController {
     await this.nginx.stop();
   }
 
+  /** Prometheus text: the controller's counters and nginx's request counts (none while nginx does not answer) */
+  async metrics(): Promise<string> {
+    const requests = await this.nginx.requestCounts().catch(() => []);
+    return renderMetrics(this.counters, requests, this.flags.controllerClass, this.self?.namespace ?? '', this.self?.name ?? '');
+  }
+
   health(): { ok: boolean; detail: string } {
     if (!this.synced) return { ok: false, detail: 'the first configuration is not loaded yet' };
     return { ok: true, detail: this.lastError ? `ok (last reload failed: ${this.lastError})` : 'ok' };
   }
 
-  private settings(s: Snapshot): Settings { return readSettings(s.configMap, this.baseDefaults, this.log); }
+  private settings(s: Snapshot): Settings { return readSettings(s.configMap, this.log); }
 
   private changed(_kind: ChangeKind): void {
     if (this.stopped || !this.accepting) return;

@@ -12,7 +12,7 @@ import type { Settings } from './settings.js';
 export class RuntimeNginxSide implements NginxSide {
   readonly runtime: NginxRuntime;
 
-  constructor(private readonly env: RenderEnv, log: (line: string) => void) {
+  constructor(private readonly env: RenderEnv, private readonly log: (line: string) => void) {
     this.runtime = new NginxRuntime({ env, log });
   }
 
@@ -23,9 +23,16 @@ export class RuntimeNginxSide implements NginxSide {
     this.env.defaults = s.defaults;
   }
 
-  async start(settings: Settings): Promise<void> {
+  async start(model: IngressModel, settings: Settings): Promise<void> {
     this.settle(settings);
-    await this.runtime.start();
+    try {
+      await this.runtime.start(model);
+    } catch (e) {
+      // a configuration nginx or the renderer refuses must not keep nginx down: start empty (a
+      // missing nginx fails again, and that error stands); the syncs that follow report the problem
+      this.log(`nginx could not start with the configuration of what exists (${(e as Error).message.split('\n')[0]}); starting it with none`);
+      await this.runtime.start();
+    }
   }
 
   apply(model: IngressModel, settings: Settings) {
@@ -36,8 +43,8 @@ export class RuntimeNginxSide implements NginxSide {
   async requestCounts(): Promise<RequestCount[]> {
     const r = await statusRequest(this.runtime.status, 'GET', '/metrics-data');
     if (r.status !== 200) throw new Error(`nginx's status server answered ${r.status} to /metrics-data`);
-    const data = JSON.parse(r.body) as { requests: Array<{ namespace: string; ingress: string; host: string; status: number; count: number }> };
-    return data.requests.map((x) => ({ namespace: x.namespace, ingress: x.ingress, service: '', host: x.host, status: String(x.status), count: x.count }));
+    const data = JSON.parse(r.body) as { requests: Array<{ namespace: string; ingress: string; service: string; host: string; status: number; count: number }> };
+    return data.requests.map((x) => ({ ...x, status: String(x.status) }));
   }
 
   configHash(): string { return this.runtime.counters.configHash ?? ''; }

@@ -1,6 +1,7 @@
 // The controller ConfigMap (--configmap), as ingress-nginx reads it: global defaults for every
 // location, and nginx process settings. A bad value is logged and the default kept, as upstream.
 import type { V1ConfigMap } from '@kubernetes/client-node';
+import { DEFAULT_LOCATION_CONFIG } from '../build/build.js';
 import type { LocationConfig } from '../model.js';
 
 export interface Settings {
@@ -16,7 +17,8 @@ const seconds = (v: string): number | undefined => {
   return m ? Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1) : undefined;
 };
 
-export function readSettings(cm: V1ConfigMap | undefined, base: LocationConfig, log: (m: string) => void): Settings {
+export function readSettings(cm: V1ConfigMap | undefined, log: (m: string) => void): Settings {
+  const base = DEFAULT_LOCATION_CONFIG;
   const data = cm?.data ?? {};
   const defaults: LocationConfig = { ...base, allowSourceRanges: [...base.allowSourceRanges] };
   const bad = (key: string) => log(`ConfigMap ${cm?.metadata?.namespace}/${cm?.metadata?.name}: ignoring ${key}=${JSON.stringify(data[key])} (invalid); keeping the default`);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, KubernetesObjectApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { execa } from 'execa';
-import { DEFAULT_LOCATION_CONFIG } from '../../src/build/build.js';
+import { readSettings } from '../../src/controller/settings.js';
 import { parseFlags } from '../../src/controller/flags.js';
 import { buildFromSnapshot } from '../../src/controller/model-builder.js';
 import { Store, type Snapshot } from '../../src/controller/store.js';
@@ -79,7 +79,7 @@ export class ThroughApi {
       }
     }
     const snap = await this.snapshotWith(written, namespaces);
-    const { model } = buildFromSnapshot(snap, CONTROLLER_FLAGS, { defaults: { ...DEFAULT_LOCATION_CONFIG, allowSourceRanges: [] }, workerShutdownTimeout: 240, workerProcesses: 1 });
+    const { model } = buildFromSnapshot(snap, CONTROLLER_FLAGS, readSettings(undefined, () => undefined));
     const refused = model.rejected.find((r: Rejection) => namespaces.includes(r.ingress.namespace));
     if (refused) return refused;
     const conf = renderNginxConf(model, this.env!);

@@ -16,15 +16,15 @@ export interface IptablesRunner {
 }
 
 export function iptablesRunner(variant: IptablesVariant, netns?: string): IptablesRunner {
-  const run = (cmd: string, args: string[], input?: string) =>
-    netns ? execa('ip', ['netns', 'exec', netns, cmd, ...args], { input }) : execa(cmd, args, { input });
+  const run = (cmd: string, args: string[], input?: string, reject = true) =>
+    netns ? execa('ip', ['netns', 'exec', netns, cmd, ...args], { input, reject }) : execa(cmd, args, { input, reject });
   return {
     variant,
     async save(table) { return (await run(`iptables-${variant}-save`, table ? ['-t', table] : [])).stdout; },
     // -w: wait for the xtables lock rather than fail when another writer holds it
     async restore(input) { await run(`iptables-${variant}-restore`, ['-w', '5', '--noflush'], input); },
     async chainExists(table, chain) {
-      const r = await (netns ? execa('ip', ['netns', 'exec', netns, `iptables-${variant}`, '-w', '5', '-t', table, '-S', chain], { reject: false }) : execa(`iptables-${variant}`, ['-w', '5', '-t', table, '-S', chain], { reject: false }));
+      const r = await run(`iptables-${variant}`, ['-w', '5', '-t', table, '-S', chain], undefined, false);
       if (r.exitCode === 0) return true;
       // exit 1: no such chain (iptables-nft 1.8.9 words it "… is incompatible, use 'nft' tool"); 2+: usage, lock, kernel
       if (r.exitCode === 1) return false;
