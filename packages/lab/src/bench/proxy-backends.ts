@@ -58,6 +58,18 @@ export async function iptablesSubject(variant: IptablesVariant): Promise<Subject
         variant,
         save: (table) => inner.save(table),
         async restore(input) { last.ms = await timed(() => inner.restore(input)); last.text = input; },
+        // the full sync streams its render into the tool: the text is what it was fed, the time from
+        // the tool's start to its exit (the render runs meanwhile)
+        restoreStream() {
+          const t0 = performance.now();
+          const chunks: string[] = [];
+          const s = inner.restoreStream!();
+          return {
+            write: (chunk) => { chunks.push(chunk); return s.write(chunk); },
+            async end() { await s.end(); last.ms = performance.now() - t0; last.text = chunks.join(''); },
+            abort: () => s.abort(),
+          };
+        },
       };
       // localhostNodePorts off: with it, sync() sets route_localnet in the bench's own (the host's) namespace
       const backend = new IptablesProxier({ ...BACKEND_OPTIONS, randomFully, localhostNodePorts: false }, runner);

@@ -1,17 +1,19 @@
 // The iptables backend's sync: render, then one `iptables-restore --noflush` (atomic per table).
 // As upstream (KEP-3453), a partial sync writes the shared chains plus only the changed Services'
 // chains; jumps from the built-in chains and leftover chains are checked against iptables-save on
-// full syncs only, since iptables-save is the slow part at scale.
+// full syncs only, since iptables-save is the slow part at scale. A full sync streams its render
+// into iptables-restore, which parses one part while the next is rendered.
 import type { Backend, BackendOptions } from '../backend.js';
 import { nodePortIPs } from '../node-addresses.js';
 import type { ServicePort } from '../service-ports.js';
-import { FIREWALL_JUMPS, JUMPS, localhostNodePortsActive, ownedChainPrefix, RenderCache, renderRules, type RenderOptions } from './rules.js';
+import { FIREWALL_JUMPS, JUMPS, localhostNodePortsActive, ownedChainPrefix, RenderCache, renderRules, streamRules, type RenderOptions } from './rules.js';
 import { iptablesRunner, type IptablesRunner } from './runner.js';
 
 export type { IptablesRunner } from './runner.js';
 
 /** Upstream's canary: an empty chain in each table; if it is gone, someone flushed the tables. */
 export const CANARY = 'KUBE-PROXY-CANARY';
+const CANARY_TABLE = `*mangle\n:${CANARY} - [0:0]\nCOMMIT\n`;
 
 export interface IptablesOptions extends Pick<BackendOptions, 'nodeName' | 'clusterCIDR' | 'masqueradeBit' | 'masqueradeAll'> {
   nodeIPs?: string[];
@@ -58,32 +60,60 @@ export class IptablesProxier implements Backend {
       nodePortIPs: await nodePortIPs(this.opts.nodePortAddresses ?? []),
     };
     const localhost = localhostNodePortsActive(o);
-    let text: string;
-    let natChains: string[];
-    let writtenChains: number;
+    this.needFull = true; // until this restore succeeds
+    let r: { natChains: string[]; writtenChains: number };
     if (full) {
-      // a full sync also cleans up after a previous kube-proxy (its chains, missing jumps): that needs
-      // iptables-save, which runs in its process while we render here; what it finds goes at the end
-      const saving = this.ipt.save();
-      saving.catch(() => undefined);
-      const r = renderRules(ports, o, { cache: this.cache });
-      const saved = await saving;
-      const active = new Set(r.natChains);
-      const stale = [...new Set([...this.ownChains, ...[...section(saved, 'nat').matchAll(/^:(KUBE-\S+) /gm)].map((m) => m[1]!).filter(ownedChainPrefix)])].filter((c) => !active.has(c));
-      const jumps = [...JUMPS, ...(localhost ? FIREWALL_JUMPS : [])].filter((j) => !hasJump(saved, j.table, j.chain, j.rule));
       // localhost NodePorts: packets to 127.0.0.1 may be DNATed off the host (upstream sets this too)
       if (localhost) await this.ipt.sysctl?.('net.ipv4.conf.all.route_localnet', '1').catch(() => undefined);
-      text = appendToTable(injectJumps(r.text, jumps), 'nat', [...stale.map((c) => `:${c} - [0:0]`), ...stale.map((c) => `-X ${c}`)]);
-      ({ natChains, writtenChains } = r);
+      r = await this.fullSync(ports, o, localhost);
     } else {
-      ({ text, natChains, writtenChains } = renderRules(ports, o, { stale: this.ownChains, changed, cache: this.cache }));
+      const p = renderRules(ports, o, { stale: this.ownChains, changed, cache: this.cache });
+      await this.ipt.restore(p.text + CANARY_TABLE);
+      r = p;
     }
-    this.needFull = true; // until this restore succeeds
-    await this.ipt.restore(text + `*mangle\n:${CANARY} - [0:0]\nCOMMIT\n`);
-    this.ownChains = natChains;
+    this.ownChains = r.natChains;
     this.needFull = false;
-    this.lastWrittenChains = writtenChains;
+    this.lastWrittenChains = r.writtenChains;
     this.lastWasPartial = !full;
+  }
+
+  /**
+   * A full sync also cleans up after a previous kube-proxy (its chains, missing jumps): that needs
+   * iptables-save, which runs in its process while we render; what it finds goes at the end of its
+   * table. The render is streamed into iptables-restore where the runner can, so the tool parses
+   * while we render.
+   */
+  private async fullSync(ports: ServicePort[], o: RenderOptions, localhost: boolean): Promise<{ natChains: string[]; writtenChains: number }> {
+    const saving = this.ipt.save();
+    saving.catch(() => undefined);
+    const wanted = [...JUMPS, ...(localhost ? FIREWALL_JUMPS : [])];
+    const tableEnd = async (table: 'nat' | 'filter', natChains: string[]): Promise<string[]> => {
+      const saved = await saving;
+      // inserted first, as upstream prepends them
+      const jumps = wanted.filter((j) => j.table === table && !hasJump(saved, j.table, j.chain, j.rule)).reverse().map((j) => `-I ${j.chain} 1 ${j.rule}`);
+      if (table === 'filter') return jumps;
+      const active = new Set(natChains);
+      const stale = [...new Set([...this.ownChains, ...[...section(saved, 'nat').matchAll(/^:(KUBE-\S+) /gm)].map((m) => m[1]!).filter(ownedChainPrefix)])].filter((c) => !active.has(c));
+      return [...stale.map((c) => `:${c} - [0:0]`), ...stale.map((c) => `-X ${c}`), ...jumps];
+    };
+    const stream = this.ipt.restoreStream?.();
+    if (!stream) {
+      const r = renderRules(ports, o, { cache: this.cache });
+      let text = r.text;
+      for (const table of ['filter', 'nat'] as const) text = appendToTable(text, table, await tableEnd(table, r.natChains));
+      await this.ipt.restore(text + CANARY_TABLE);
+      return r;
+    }
+    let r: { natChains: string[]; writtenChains: number };
+    try {
+      r = await streamRules(ports, o, this.cache, { write: (chunk) => stream.write(chunk), tableEnd });
+      await stream.write(CANARY_TABLE);
+    } catch (e) {
+      stream.abort(); // before its COMMIT: nothing of this sync is applied
+      throw e;
+    }
+    await stream.end();
+    return r;
   }
 
   /** the next sync rewrites everything (the canary saw a flush) */
