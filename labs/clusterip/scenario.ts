@@ -15,7 +15,7 @@ const scenario: Scenario = {
   name: 'clusterip',
   title: 'ClusterIP: one virtual IP load-balancing to the pods of a Deployment',
   tutorial: '001_66612836f7c9a8cf.txt (6.2.1, ClusterIP)',
-  needs: ['privileges', 'util-linux', 'netns', 'veth-bridge', 'iptables', 'nginx', 'openssl', 'curl'],
+  needs: ['curl'],
   steps: [
     {
       title: 'Deployment sample-deployment runs 3 echo pods labelled app=sample-app',

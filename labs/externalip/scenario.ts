@@ -9,7 +9,7 @@ const scenario: Scenario = {
   name: 'externalip',
   title: 'ExternalIP: a Service reachable on chosen node addresses',
   tutorial: '001_66612836f7c9a8cf.txt (6.4 ExternalIP Service)',
-  needs: ['privileges', 'util-linux', 'netns', 'veth-bridge', 'iptables', 'nginx', 'openssl', 'curl', 'kubectl'],
+  needs: ['curl', 'kubectl'],
   steps: [
     {
       title: 'Service sample-externalip lists two node IPs as externalIPs',

@@ -12,7 +12,7 @@ const scenario: Scenario = {
   name: 'ingress-basic',
   title: 'Ingress: host hello.nginx.com through the ingress-nginx NodePort to a ClusterIP Service',
   tutorial: '003_6c4ab8ba5c6a5be3.txt (2.1, 2.2)',
-  needs: ['privileges', 'util-linux', 'netns', 'veth-bridge', 'iptables', 'nginx', 'nginx-lua', 'openssl', 'curl'],
+  needs: ['curl', 'kubectl'],
   steps: [
     {
       title: 'The ingress-nginx controller runs as a Deployment behind the NodePort Service ingress-nginx-controller',

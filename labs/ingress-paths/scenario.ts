@@ -29,7 +29,7 @@ const scenario: Scenario = {
   name: 'ingress-paths',
   title: 'Ingress rules: rewrite-target, path types, a host fanning out, the default backend',
   tutorial: '002_260c3569735440ea.txt (3.1, 3.2)',
-  needs: ['privileges', 'util-linux', 'netns', 'veth-bridge', 'iptables', 'nginx', 'nginx-lua', 'openssl', 'curl'],
+  needs: ['curl'],
   steps: [
     {
       title: 'Four echo backends: test, service1 (4200), service2 (port named http), fallback',

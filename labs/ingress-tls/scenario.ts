@@ -34,7 +34,7 @@ const scenario: Scenario = {
   name: 'ingress-tls',
   title: 'Ingress TLS: a self-signed *.devops.cn certificate from a Secret, chosen by SNI; HTTP redirected',
   tutorial: '004_720ffc01494b241a.txt (2.1 Ingress-nginx, HTTPS访问)',
-  needs: ['privileges', 'util-linux', 'netns', 'veth-bridge', 'iptables', 'nginx', 'nginx-lua', 'openssl', 'curl', 'kubectl'],
+  needs: ['openssl', 'curl', 'kubectl'],
   steps: [
     {
       title: 'myblog behind a ClusterIP Service in namespace demo',

@@ -12,7 +12,7 @@ const scenario: Scenario = {
   name: 'nodeport',
   title: 'NodePort: port 30080 on every node, from a client outside the cluster',
   tutorial: '001_66612836f7c9a8cf.txt (6.5) and 004_720ffc01494b241a.txt (NodePort)',
-  needs: ['privileges', 'util-linux', 'netns', 'veth-bridge', 'iptables', 'nginx', 'openssl', 'curl'],
+  needs: ['curl'],
   steps: [
     {
       title: 'Three echo pods behind Service sample-nodeport (8080:30080)',

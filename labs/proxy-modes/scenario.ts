@@ -34,7 +34,7 @@ const scenario: Scenario = {
   name: 'proxy-modes',
   title: 'kube-proxy modes: the iptables chain walk, then ipvs and userspace through the ConfigMap',
   tutorial: '004_720ffc01494b241a.txt (1.4 Service 实现原理, Iptables 抓包流程) and 000_3a04ca2c21947dbe.txt (kube-proxy 模式)',
-  needs: ['privileges', 'util-linux', 'netns', 'veth-bridge', 'iptables', 'nginx', 'openssl', 'curl', 'kubectl'],
+  needs: ['curl', 'kubectl'],
   steps: [
     {
       title: 'ublog: two pods on port 8002 behind the NodePort Service svc-np-ublog (32333)',

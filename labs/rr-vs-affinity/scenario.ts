@@ -27,7 +27,7 @@ const scenario: Scenario = {
   name: 'rr-vs-affinity',
   title: 'Load balancing vs sessionAffinity: ClientIP (kube-proxy iptables mode)',
   tutorial: '000_3a04ca2c21947dbe.txt (3. Service使用, 负载分发策略)',
-  needs: ['privileges', 'util-linux', 'netns', 'veth-bridge', 'iptables', 'nginx', 'openssl', 'curl', 'kubectl'],
+  needs: ['curl', 'kubectl'],
   steps: [
     {
       title: 'Three nginx pods, each serving its own IP',

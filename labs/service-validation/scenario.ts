@@ -12,7 +12,7 @@ const scenario: Scenario = {
   name: 'service-validation',
   title: 'Service validation: NodePort range and collisions, static ClusterIP and its immutability',
   tutorial: '001_66612836f7c9a8cf.txt (6.3.2, 6.5, 6.5.2)',
-  needs: ['privileges', 'util-linux', 'netns', 'veth-bridge', 'iptables', 'openssl', 'kubectl'],
+  needs: ['kubectl'],
   steps: [
     {
       title: 'NodePort 30080 is accepted',

@@ -2,6 +2,7 @@
 // have it yet (`minikube addons enable ingress`), then its NodePorts and a wait until it routes a host.
 import { NetworkingV1Api, type V1Pod } from '@kubernetes/client-node';
 import { INGRESS_CONTROLLER, INGRESS_NAMESPACE, installIngressNginx } from '@svclab/cluster';
+import { ensurePrerequisites } from './doctor/doctor.js';
 import { readyPods } from './pods.js';
 import type { LabContext } from './scenario.js';
 import { waitFor } from './wait.js';
@@ -16,6 +17,8 @@ export async function ensureIngressNginx(ctx: LabContext): Promise<IngressContro
     // our add-on runs svclab's controller, which only the embedded cluster's image catalogue has
     throw new Error('this cluster has no ingress-nginx controller (Service ingress-nginx/ingress-nginx-controller); install it first, e.g. on kind: kubectl apply -f https://raw.githubusercontent.com/kubernetes/ingress-nginx/controller-v1.12.1/deploy/static/provider/kind/deploy.yaml');
   }
+  // the embedded add-on runs this machine's nginx with its Lua module inside the controller pod
+  if (ctx.cluster.driver === 'embedded') await ensurePrerequisites(['nginx-lua']);
   if (!svc) {
     ctx.narrate.say('The cluster has no ingress controller yet: installing the ingress-nginx add-on (namespace ingress-nginx, IngressClass nginx, Deployment and NodePort Service ingress-nginx-controller).');
     await installIngressNginx(ctx.kc);

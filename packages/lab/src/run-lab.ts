@@ -8,7 +8,7 @@ export interface LabRun { ok: boolean; results: StepResult[] }
 
 export async function runLab(name: string, driver: Driver, narrate: Narrator): Promise<LabRun> {
   const scenario = await loadScenario(name);
-  await ensurePrerequisites(scenario.needs);
+  await ensurePrerequisites([...new Set([...driver.needs, ...scenario.needs])]);
   narrate.say(`${scenario.title}\n(tutorial ${scenario.tutorial}; cluster driver: ${driver.name})`);
   const cluster = await driver.acquire((step) => narrate.say(` • ${step}`));
   try {

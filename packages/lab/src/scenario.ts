@@ -51,6 +51,7 @@ export interface Scenario {
   name: string;
   title: string;
   tutorial: string;
+  /** what the lab itself runs on this machine (curl from the client host, kubectl, openssl); the driver adds the cluster's */
   needs: Requirement[];
   steps: Step[];
   /** removes what the scenario created, so it can run again on the same cluster */

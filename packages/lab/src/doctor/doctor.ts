@@ -21,10 +21,10 @@ export async function doctor(fix: boolean, print: (s: string) => void): Promise<
   return essential.every((r) => r.ok);
 }
 
-/** What a scenario needs, checked before it runs; throws with the doctor's advice when something is missing. */
-export async function ensurePrerequisites(needs: Requirement[]): Promise<void> {
+/** What a scenario (or `what`) needs, checked before it runs; throws with the doctor's advice when something is missing. */
+export async function ensurePrerequisites(needs: Requirement[], what = 'this lab'): Promise<void> {
   const missing = (await runChecks(needs)).filter((r) => !r.ok);
   if (missing.length) {
-    throw new Error(`this lab needs what this machine lacks:\n${formatChecks(missing)}\n\nRun \`pnpm lab doctor --fix\` to install the missing packages.`);
+    throw new Error(`${what} needs what this machine lacks:\n${formatChecks(missing)}\n\nRun \`pnpm lab doctor --fix\` to install the missing packages.`);
   }
 }

@@ -7,10 +7,15 @@ import { dirname, join } from 'node:path';
 import { alive, bundled, cleanupCluster, clusterDir, readState, startCluster, validateClusterName } from '@svclab/cluster';
 import { loadKubeConfig } from '@svclab/kube';
 import { execa } from 'execa';
+import type { Requirement } from '../doctor/checks.js';
+import { ensurePrerequisites } from '../doctor/doctor.js';
 import type { ClusterInfo } from '../scenario.js';
 import type { Driver, LabCluster } from './driver.js';
 import { nodeAddresses } from './nodes.js';
 
+
+/** the embedded cluster is built here: namespaces, veths, a bridge, iptables, the pods' real nginx, its CA */
+const EMBEDDED_NEEDS: Requirement[] = ['privileges', 'util-linux', 'netns', 'veth-bridge', 'iptables', 'nginx', 'openssl'];
 
 /** The embedded cluster's client host is the `<cluster>-client` namespace on the nodes' bridge. */
 function clientHostOf(name: string): ClusterInfo['onClientHost'] {
@@ -53,6 +58,7 @@ export async function up(name: string, opts: { proxyMode?: string; addons?: stri
   validateClusterName(name);
   const running = runningCluster(name);
   if (running) throw new Error(`cluster "${name}" is already up (pid ${running.pid}); \`pnpm lab down\` stops it`);
+  await ensurePrerequisites([...EMBEDDED_NEEDS, ...(opts.addons?.includes('ingress-nginx') ? ['nginx-lua' as const] : [])], 'the embedded cluster');
   await cleanupCluster(name);
   await mkdir(clusterDir(name), { recursive: true });
   const logPath = join(clusterDir(name), '..', `${name}-daemon.log`);
@@ -79,6 +85,7 @@ export async function up(name: string, opts: { proxyMode?: string; addons?: stri
 export function embeddedDriver(name: string, opts: { proxyMode?: string } = {}): Driver {
   return {
     name: 'embedded',
+    needs: EMBEDDED_NEEDS,
     async acquire(log) {
       const running = runningCluster(name);
       if (running) {
@@ -102,6 +109,7 @@ export function embeddedDriver(name: string, opts: { proxyMode?: string } = {}):
 export function kubeconfigDriver(path: string): Driver {
   return {
     name: 'kubeconfig',
+    needs: [],
     async acquire() {
       const kc = loadKubeConfig(path);
       return { kc, info: { name: kc.getCurrentContext(), driver: 'kubeconfig', kubeconfigPath: path, nodes: await nodeAddresses(kc), onClientHost: onThisHost, onNode: noNodeShell }, release: async () => undefined };
@@ -113,6 +121,7 @@ export function kubeconfigDriver(path: string): Driver {
 export function kindDriver(name: string): Driver {
   return {
     name: 'kind',
+    needs: [], // Docker and kind are checked by acquire(), with their own advice
     async acquire(log) {
       const docker = await execa('docker', ['info', '--format', '{{.ServerVersion}}'], { reject: false });
       if (docker.exitCode !== 0) {
