@@ -4,3 +4,4 @@ export * from './workqueue.js';
 export * from './resolve.js';
 export * from './duration.js';
 export * from './canonical.js';
+export * from './child-lines.js';

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
+import { Lines } from '@svclab/kube';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireRoot } from '../../cluster/test/host.js';
@@ -73,27 +74,12 @@ function startChild(ns: string, file: string, args: string[]): { child: ResultPr
 
 /** the proxier harness: one JSON command, one JSON answer */
 class Harness {
-  private lines: string[] = [];
-  private waiting?: (l: string) => void;
-  constructor(private readonly child: ResultPromise) {
-    let buf = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        if (this.waiting) { const w = this.waiting; this.waiting = undefined; w(line); } else this.lines.push(line);
-      }
-    });
-  }
-  private next(): Promise<string> {
-    const l = this.lines.shift();
-    return l !== undefined ? Promise.resolve(l) : new Promise((resolve) => { this.waiting = resolve; });
-  }
-  async ready(): Promise<void> { expect(JSON.parse(await this.next())).toEqual({ ready: true }); }
+  private readonly lines: Lines;
+  constructor(child: ResultPromise) { this.lines = new Lines(child, 'the userspace proxier harness'); }
+  async ready(): Promise<void> { expect(await this.lines.json()).toEqual({ ready: true }); }
   async call<T = unknown>(op: string, extra: object = {}): Promise<T> {
-    this.child.stdin!.write(JSON.stringify({ op, ...extra }) + '\n');
-    const r = JSON.parse(await this.next()) as { ok: boolean; result: T; error?: string };
+    this.lines.send({ op, ...extra });
+    const r = await this.lines.json<{ ok: boolean; result: T; error?: string }>();
     if (!r.ok) throw new Error(`harness ${op}: ${r.error}`);
     return r.result;
   }

@@ -1,9 +1,8 @@
 // The bench's side of the HTTP probe (ingress-probe.ts), which runs in the client host's network
 // namespace: one JSON command per line out, one JSON answer per line back.
-import { resolveModule } from '@svclab/kube';
+import { Lines, resolveModule } from '@svclab/kube';
 import { execa, type ResultPromise } from 'execa';
 import { fileURLToPath } from 'node:url';
-import { Lines } from './proxy-netns.js';
 
 export class Probe {
   private readonly lines: Lines;

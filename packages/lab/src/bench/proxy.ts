@@ -14,7 +14,8 @@ import type { ServicePort } from '../../../proxy/src/service-ports.js';
 import { table } from '../table.js';
 import { iptablesSubject, nftablesSubject, BACKEND_OPTIONS, type Bound, type Subject } from './proxy-backends.js';
 import { generateModel, newService, SERVER_ENDPOINTS, target, TARGET_PORT, withMovedEndpoint } from './proxy-model.js';
-import { Lines, Namespaces, type Pair } from './proxy-netns.js';
+import { Lines } from '@svclab/kube';
+import { Namespaces, type Pair } from './proxy-netns.js';
 import { loadNftables, type NftModule } from './proxy-nft.js';
 
 export interface ProxyBenchOptions {

@@ -139,14 +139,27 @@ export class IptablesProxier implements Backend {
 /** the chains this mode writes (other modes' chains, e.g. userspace's KUBE-PORTALS-*, are theirs to remove) */
 const OWNED = /^KUBE-(SVC|SVL|EXT|FW|SEP)-|^KUBE-(SERVICES|NODEPORTS|EXTERNAL-SERVICES|FORWARD|PROXY-FIREWALL|FIREWALL|MARK-MASQ|POSTROUTING|PROXY-CANARY)$/;
 
+/** one table of an iptables-save, from its "*table" line to its COMMIT (the whole dump is not split: at 10k Services it is 17 MB) */
 export function section(saved: string, table: string): string {
-  return saved.split(/^\*/m).find((s) => s.startsWith(table + '\n')) ?? '';
+  const head = `*${table}\n`;
+  const start = saved.startsWith(head) ? 0 : saved.indexOf(`\n${head}`) + 1;
+  if (start === 0 && !saved.startsWith(head)) return '';
+  const end = saved.indexOf('\nCOMMIT', start);
+  return saved.slice(start, end < 0 ? undefined : end + 1);
 }
 
 export function hasJump(saved: string, table: string, chain: string, rule: string): boolean {
   const target = rule.slice(rule.lastIndexOf('-j '));
   const commentText = rule.match(/--comment "([^"]+)"/)?.[1] ?? '';
-  return section(saved, table).split('\n').some((l) => l.startsWith(`-A ${chain} `) && l.includes(commentText) && l.endsWith(target));
+  const text = section(saved, table);
+  // only the built-in chain's own lines are read, not every rule of the table
+  const head = `\n-A ${chain} `;
+  for (let i = text.indexOf(head); i >= 0; i = text.indexOf(head, i + 1)) {
+    const end = text.indexOf('\n', i + 1);
+    const line = text.slice(i + 1, end < 0 ? undefined : end);
+    if (line.includes(commentText) && line.endsWith(target)) return true;
+  }
+  return false;
 }
 
 /** Adds lines at the end of a table's section, before its COMMIT. */
