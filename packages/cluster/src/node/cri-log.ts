@@ -45,6 +45,8 @@ export function readCriLog(path: string, from: number, finished?: Promise<unknow
   };
   const end = () => { out.stdout.end(); out.stderr.end(); };
   const tick = async () => {
+    // read before the size: `finished` resolving during the stat may follow a last write the stat missed
+    const wasOver = over;
     const size = (await stat(path).catch(() => ({ size: pos }))).size;
     if (size > pos) {
       await new Promise<void>((resolve) => createReadStream(path, { start: pos, end: size - 1, encoding: 'utf8' })
@@ -52,7 +54,7 @@ export function readCriLog(path: string, from: number, finished?: Promise<unknow
       pos = size;
       return void setImmediate(() => void tick());
     }
-    if (over || stopped || out.stdout.destroyed) return end();
+    if (wasOver || stopped || out.stdout.destroyed) return end();
     setTimeout(() => void tick(), 50);
   };
   void tick();
