@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, DiscoveryV1Api, NetworkingV1Api, type V1Pod } from '@kubernetes/client-node';
@@ -17,6 +17,8 @@ const NAME = 'svct';
 let core: CoreV1Api;
 let kubeconfig: string;
 let before: string;
+// the files these tests hand to kubectl (manifests, a certificate), removed with the cluster
+const scratch = mkdtempSync(join(tmpdir(), 'svclab-cluster-test-'));
 
 async function endpointConditions(service: string) {
   const slices = await loadKubeConfig(kubeconfig).makeApiClient(DiscoveryV1Api).listNamespacedEndpointSlice({ namespace: 'default', labelSelector: `kubernetes.io/service-name=${service}` });
@@ -38,7 +40,10 @@ beforeAll(async () => {
   ({ kubeconfig } = await up(NAME));
   core = loadKubeConfig(kubeconfig).makeApiClient(CoreV1Api);
 });
-afterAll(() => cleanupCluster(NAME));
+afterAll(async () => {
+  rmSync(scratch, { recursive: true, force: true });
+  await cleanupCluster(NAME);
+});
 
 describe('embedded cluster', () => {
   it('has 3 Ready nodes named like kind\'s, each with its pod CIDR', async () => {
@@ -89,7 +94,7 @@ describe('embedded cluster', () => {
       expect((await kubectl('apply', '-f', manifest)).stdout).toBe('service/sample-clusterip created');
       expect((await kubectl('apply', '-f', manifest)).stdout).toBe('service/sample-clusterip unchanged');
       // a changed manifest goes as a strategic merge patch: ports merge by port, the old one is deleted
-      const changed = join(mkdtempSync(join(tmpdir(), 'svclab-')), 'svc.yaml');
+      const changed = join(mkdtempSync(join(scratch, 'apply-')), 'svc.yaml');
       writeFileSync(changed, readFileSync(manifest, 'utf8').replace('port: 8080', 'port: 8081'));
       expect((await kubectl('apply', '-f', changed)).stdout).toBe('service/sample-clusterip configured');
       expect((await kubectl('label', 'svc', 'sample-clusterip', 'tier=fe')).stdout).toBe('service/sample-clusterip labeled');
@@ -117,7 +122,7 @@ describe('embedded cluster', () => {
   for (const version of ['1.32', '1.29']) {
     it(`kubectl ${version}: create namespace|deployment|configmap|secret tls|service|ingress (protobuf bodies from 1.32 on) and expose`, async () => {
       const kubectl = (...args: string[]) => execa(kubectlBinary(version), ['--kubeconfig', kubeconfig, ...args]);
-      const dir = mkdtempSync(join(tmpdir(), 'svclab-tls-'));
+      const dir = mkdtempSync(join(scratch, 'tls-'));
       await execa('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'tls.key'), '-out', join(dir, 'tls.crt'), '-days', '1', '-subj', '/CN=*.devops.cn']);
       expect((await kubectl('create', 'namespace', 'test')).stdout).toBe('namespace/test created');
       expect((await kubectl('create', 'deployment', 'nginx', '--image=amsy810/echo-nginx:v2.0', '--replicas=2', '-n', 'test')).stdout).toBe('deployment.apps/nginx created');
