@@ -274,6 +274,13 @@ describe('embedded cluster', () => {
     await kubectl('rollout', 'status', 'deployment/evts', '--timeout=30s');
     const after = await waitFor('the first ReplicaSet back at 2 replicas', async () => { const n = await rsNames(); return n.includes(first!.replace('=2@1', '=2@3')) && n; });
     expect(after.filter((n) => n.includes('=0@2'))).toHaveLength(1);
+    // scaling down (tutorial 004's 缩容): the active ReplicaSet shrinks, one pod goes
+    expect((await kubectl('scale', 'deployment', 'evts', '--replicas=1')).stdout).toBe('deployment.apps/evts scaled');
+    await waitFor('1 evts pod left', async () => (await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=evts' })).items.filter((p) => !p.metadata!.deletionTimestamp).length === 1);
+    expect(await rsNames()).toContain(first!.replace('=2@1', '=1@3'));
+    const scaledDown = await waitFor('the scale-down event', async () => { const out = (await kubectl('describe', 'deployment', 'evts')).stdout; return out.includes('Scaled down') && out; });
+    expect(scaledDown).toMatch(new RegExp(`Normal\\s+ScalingReplicaSet\\s+\\S+\\s+deployment-controller\\s+Scaled down replica set ${first!.split('=')[0]} from 2 to 1`));
+    await waitFor('the Deployment status at 1 replica', async () => (await kubectl('get', 'deployment', 'evts', '-o', 'jsonpath={.status.replicas} {.status.availableReplicas}')).stdout === '1 1');
     await kubectl('delete', 'deployment', 'evts');
   });
 

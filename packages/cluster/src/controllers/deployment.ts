@@ -5,11 +5,11 @@ import type { V1Deployment, V1DeploymentCondition, V1ReplicaSet } from '@kuberne
 import { WorkQueue } from '@svclab/kube';
 import { controllerOf, isRace, keyOf, ownerRef, splitKey, type ControllerContext } from './context.js';
 import { templateHash } from './pod-template.js';
-import { fenceposts, newReplicaSetSize, oldScaleDownBudget, totalReplicas } from './rollout.js';
+import { createdAt, fenceposts, isScalingEvent, newReplicaSetSize, oldScaleDownBudget, replicasAnnotations, scaledSizes, totalReplicas } from './rollout.js';
 
 const REVISION = 'deployment.kubernetes.io/revision';
 const revisionOf = (r: V1ReplicaSet) => Number(r.metadata!.annotations?.[REVISION] ?? 0);
-const byAge = (a: V1ReplicaSet, b: V1ReplicaSet) => String(a.metadata!.creationTimestamp).localeCompare(String(b.metadata!.creationTimestamp)) || a.metadata!.name!.localeCompare(b.metadata!.name!);
+const byAge = (a: V1ReplicaSet, b: V1ReplicaSet) => createdAt(a) - createdAt(b) || a.metadata!.name!.localeCompare(b.metadata!.name!);
 
 export function startDeploymentController(ctx: ControllerContext): WorkQueue {
   const queue = new WorkQueue(sync);
@@ -23,12 +23,16 @@ export function startDeploymentController(ctx: ControllerContext): WorkQueue {
 
   async function scale(d: V1Deployment, rs: V1ReplicaSet, to: number): Promise<void> {
     const from = rs.spec?.replicas ?? 0;
-    if (from === to) return;
-    const annotations = { ...rs.metadata!.annotations, 'deployment.kubernetes.io/desired-replicas': String(d.spec!.replicas ?? 1) };
+    const recorded = replicasAnnotations(d);
+    const stale = Object.entries(recorded).some(([k, v]) => rs.metadata!.annotations?.[k] !== v);
+    // a ReplicaSet kept at its size still records the Deployment's new size, or the scaling event never ends
+    if (from === to && !(stale && to > 0)) return;
+    const annotations = { ...rs.metadata!.annotations, ...recorded };
     await ctx.apps.replaceNamespacedReplicaSet({ namespace: rs.metadata!.namespace!, name: rs.metadata!.name!, body: { ...rs, metadata: { ...rs.metadata, annotations }, spec: { ...rs.spec!, replicas: to } } })
-      .then(() => events.event('Deployment', d, 'Normal', 'ScalingReplicaSet', `Scaled ${to > from ? 'up' : 'down'} replica set ${rs.metadata!.name} from ${from} to ${to}`))
+      .then(() => { if (from !== to) events.event('Deployment', d, 'Normal', 'ScalingReplicaSet', `Scaled ${to > from ? 'up' : 'down'} replica set ${rs.metadata!.name} from ${from} to ${to}`); })
       .catch((e) => { if (!isRace(e)) throw e; });
     rs.spec!.replicas = to;
+    rs.metadata!.annotations = annotations;
   }
 
   async function newReplicaSet(d: V1Deployment, owned: V1ReplicaSet[], hash: string): Promise<V1ReplicaSet | undefined> {
@@ -53,7 +57,7 @@ export function startDeploymentController(ctx: ControllerContext): WorkQueue {
         apiVersion: 'apps/v1', kind: 'ReplicaSet',
         metadata: {
           name: `${name}-${hash}`, namespace, labels: template.metadata.labels,
-          annotations: { 'deployment.kubernetes.io/desired-replicas': String(d.spec!.replicas ?? 1), 'deployment.kubernetes.io/max-replicas': String((d.spec!.replicas ?? 1) + 1), [REVISION]: revision },
+          annotations: { ...replicasAnnotations(d), [REVISION]: revision },
           ownerReferences: [ownerRef(d, 'apps/v1', 'Deployment')],
         },
         spec: { replicas, selector: { ...d.spec!.selector, matchLabels: { ...(d.spec!.selector.matchLabels ?? {}), 'pod-template-hash': hash } }, template },
@@ -105,7 +109,13 @@ export function startDeploymentController(ctx: ControllerContext): WorkQueue {
     if (!newRS) return;
     owned = [...owned.filter((r) => r.metadata!.name !== newRS.metadata!.name), newRS];
     const old = owned.filter((r) => r !== newRS);
-    if (!d.spec!.paused) {
+    if (d.spec!.paused || isScalingEvent(d, owned)) {
+      // syncDeployment's dc.sync: a paused Deployment still follows spec.replicas, and a change of
+      // spec.replicas resizes the ReplicaSets as they stand (scaling down included)
+      const sizes = scaledSizes(d, newRS, old);
+      for (const rs of [newRS, ...old]) await scale(d, rs, sizes.get(rs.metadata!.name!)!);
+      if (!d.spec!.paused) await pruneHistory(d, old);
+    } else {
       if (d.spec!.strategy?.type === 'Recreate') await recreate(d, newRS, old);
       else await rollingUpdate(d, owned, newRS, old);
       await pruneHistory(d, old);
