@@ -247,6 +247,29 @@ describe('embedded cluster', () => {
     });
   }
 
+  it('kubectl logs --tail / --timestamps / --since-time / --limit-bytes, and get --sort-by', async () => {
+    const kubectl = async (...args: string[]) => (await execa(kubectlBinary('1.32'), ['--kubeconfig', kubeconfig, ...args])).stdout;
+    await runPod('lines', 'amsy810/tools:v2.0', ['sh', '-c', 'for i in 1 2 3 4 5; do echo line$i; sleep 0.05; done']);
+    expect(await kubectl('logs', 'lines')).toBe('line1\nline2\nline3\nline4\nline5');
+    expect(await kubectl('logs', 'lines', '--tail=2')).toBe('line4\nline5');
+    expect(await kubectl('logs', 'lines', '--tail=0')).toBe('');
+    expect(await kubectl('logs', 'lines', '--limit-bytes=8')).toBe('line1\nli');
+    const stamped = (await kubectl('logs', 'lines', '--timestamps')).split('\n');
+    expect(stamped).toHaveLength(5);
+    for (const [i, l] of stamped.entries()) expect(l).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d+Z line${i + 1}$`));
+    // kubectl sends --since-time at a second's precision: lines before that second are left out
+    const later = new Date(Date.parse(stamped[0]!.split(' ')[0]!) + 2000).toISOString();
+    expect(await kubectl('logs', 'lines', `--since-time=${later}`)).toBe('');
+    expect(await kubectl('logs', 'lines', '--since=1h', '--tail=1')).toBe('line5');
+    // --sort-by reads each row's object by its kind
+    await runPod('aaa-first', 'amsy810/tools:v2.0', ['true']);
+    const sorted = (await kubectl('get', 'pods', '--sort-by=.metadata.name', '--no-headers', '-o', 'custom-columns=NAME:.metadata.name')).split('\n');
+    expect(sorted).toEqual([...sorted].sort());
+    expect(sorted).toContain('aaa-first');
+    expect((await kubectl('get', 'pods', '--sort-by=.metadata.name')).split('\n')[0]).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE$/);
+    for (const name of ['lines', 'aaa-first']) await core.deleteNamespacedPod({ name, namespace: 'default', gracePeriodSeconds: 0 });
+  });
+
   it('records Events as upstream components do, shown by kubectl describe', async () => {
     const kubectl = (...args: string[]) => execa(kubectlBinary('1.32'), ['--kubeconfig', kubeconfig, ...args]);
     await kubectl('create', 'deployment', 'evts', '--image=amsy810/echo-nginx:v2.0', '--replicas=1', '--dry-run=client', '-o', 'yaml').then((r) => execa(kubectlBinary('1.32'), ['--kubeconfig', kubeconfig, 'apply', '-f', '-'], { input: r.stdout }));

@@ -24,7 +24,7 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   };
 });
 
-const { readCriLog } = await import('../src/node/cri-log.js');
+const { readCriLog, tailOffset } = await import('../src/node/cri-log.js');
 
 const dir = mkdtempSync(join(tmpdir(), 'svclab-cri-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -45,5 +45,19 @@ describe('readCriLog following a container to its exit', () => {
     expect(await out).toBe('got: typed\n');
     expect(await err).toBe('oops\n');
     expect(race.armed).toBeUndefined();
+  });
+});
+
+describe('tailOffset (kubectl logs --tail)', () => {
+  it('finds where the last N lines start, across read chunks', async () => {
+    const path = join(dir, 'tail.log');
+    const lines = Array.from({ length: 5000 }, (_, i) => line('stdout', `n${i}`));
+    writeFileSync(path, lines.join(''));
+    const text = lines.join('');
+    expect(await tailOffset(path, 3)).toBe(text.length - lines.slice(-3).join('').length);
+    expect(await tailOffset(path, 4000)).toBe(text.length - lines.slice(-4000).join('').length);
+    expect(await tailOffset(path, 9999)).toBe(0);
+    expect(await tailOffset(path, 0)).toBe(text.length);
+    expect(await tailOffset(join(dir, 'missing.log'), 3)).toBe(0);
   });
 });

@@ -2,7 +2,15 @@
 import type { Readable, Writable } from 'node:stream';
 import type { KubeObject } from './types.js';
 
-export interface LogOptions { container?: string; follow?: boolean; tailLines?: number }
+export interface LogOptions {
+  container?: string;
+  follow?: boolean;
+  tailLines?: number;
+  /** sinceSeconds / sinceTime, as ms since the epoch */
+  since?: number;
+  timestamps?: boolean;
+  limitBytes?: number;
+}
 
 export interface StreamOptions { container: string; stdin: boolean; tty: boolean }
 

@@ -11,6 +11,7 @@ import { readBody } from './body.js';
 import { isStreamPath, streamUpgradeHandler } from './streams.js';
 import { findResource, groupVersion, type ResourceType } from './resources.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
+import { logQuery } from './log-query.js';
 import { toTable, wantsTable, type IncludeObject } from './tables.js';
 import type { StoredEvent } from './store.js';
 import type { KubeObject, WatchEventType } from './types.js';
@@ -190,7 +191,7 @@ export function createApiServer(opts: ApiServerOptions): Server {
     }
     const kubelet = pod.spec.nodeName ? opts.kubelets.get(pod.spec.nodeName) : undefined;
     if (!kubelet) throw badRequest(`container "${container ?? pod.spec.containers[0]!.name}" in pod "${route.name}" is waiting to start: ContainerCreating`);
-    const stream = await kubelet.logs(pod, { container, follow: q.get('follow') === 'true', tailLines: q.has('tailLines') ? Number(q.get('tailLines')) : undefined });
+    const stream = await kubelet.logs(pod, { container, ...logQuery(q, route.name!) });
     res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
     res.flushHeaders();
     stream.pipe(res);

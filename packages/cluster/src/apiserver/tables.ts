@@ -1,7 +1,7 @@
 // Server-side Table output for `kubectl get` (meta.k8s.io/v1 Table), with the columns of upstream's
 // printers (pkg/printers/internalversion/printers.go); priority-1 columns show with `-o wide`.
 import { age } from '@svclab/kube';
-import type { ResourceType } from './resources.js';
+import { groupVersion, type ResourceType } from './resources.js';
 import type { KubeObject } from './types.js';
 
 type Obj = Record<string, any>;
@@ -174,7 +174,8 @@ export function toTable(t: ResourceType, objects: KubeObject[], resourceVersion:
     columnDefinitions: p.columns.map((c) => ({ name: c.name, type: c.type ?? 'string', format: c.format ?? '', description: c.description ?? '', priority: c.priority ?? 0 })),
     rows: objects.map((o) => ({
       cells: p.cells(o as Obj),
-      ...(include === 'None' ? {} : { object: include === 'Object' ? o : { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata } }),
+      // a row's object carries its kind, as upstream encodes it: kubectl --sort-by decodes rows by it
+      ...(include === 'None' ? {} : { object: include === 'Object' ? { kind: t.kind, apiVersion: groupVersion(t), ...o } : { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata } }),
     })),
   };
 }

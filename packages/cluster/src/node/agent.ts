@@ -16,7 +16,7 @@ import { nodeObject } from './node-object.js';
 import { podEnv } from './pod-env.js';
 import { createSandbox, type Sandbox } from './sandbox.js';
 import { attachToContainer, execInContainer } from './streams.js';
-import { readCriLog } from './cri-log.js';
+import { readCriLog, tailOffset } from './cri-log.js';
 import { podMounts, type Credentials, type MountPointRecorder } from './volumes.js';
 
 
@@ -289,7 +289,9 @@ export class NodeAgent implements KubeletApi {
   async logs(pod: KubeObject, opts: LogOptions): Promise<Readable> {
     const { c } = this.container(pod, opts.container);
     // `kubectl logs` interleaves both streams in the order they were written, as kubelet does
-    const log = readCriLog(join(c.dir, 'container.log'), 0, opts.follow ? c.running?.exited : undefined, true);
+    const path = join(c.dir, 'container.log');
+    const from = opts.tailLines === undefined ? 0 : await tailOffset(path, opts.tailLines);
+    const log = readCriLog(path, from, opts.follow ? c.running?.exited : undefined, true, { since: opts.since, timestamps: opts.timestamps, limitBytes: opts.limitBytes });
     log.stdout.once('close', log.stop);
     return log.stdout;
   }
