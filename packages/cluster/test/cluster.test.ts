@@ -301,8 +301,9 @@ describe('embedded cluster', () => {
     expect((await kubectl('scale', 'deployment', 'evts', '--replicas=1')).stdout).toBe('deployment.apps/evts scaled');
     await waitFor('1 evts pod left', async () => (await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=evts' })).items.filter((p) => !p.metadata!.deletionTimestamp).length === 1);
     expect(await rsNames()).toContain(first!.replace('=2@1', '=1@3'));
-    const scaledDown = await waitFor('the scale-down event', async () => { const out = (await kubectl('describe', 'deployment', 'evts')).stdout; return out.includes('Scaled down') && out; });
-    expect(scaledDown).toMatch(new RegExp(`Normal\\s+ScalingReplicaSet\\s+\\S+\\s+deployment-controller\\s+Scaled down replica set ${first!.split('=')[0]} from 2 to 1`));
+    // (the rollout scaled this ReplicaSet from 2 to 1 before: the event is counted, its age reads "0s (x2 over 9s)")
+    const scaledDown = new RegExp(`Normal\\s+ScalingReplicaSet\\s+\\S+(?: \\(x\\d+ over \\S+\\))?\\s+deployment-controller\\s+Scaled down replica set ${first!.split('=')[0]} from 2 to 1`);
+    await waitFor('the scale-down event', async () => scaledDown.test((await kubectl('describe', 'deployment', 'evts')).stdout));
     await waitFor('the Deployment status at 1 replica', async () => (await kubectl('get', 'deployment', 'evts', '-o', 'jsonpath={.status.replicas} {.status.availableReplicas}')).stdout === '1 1');
     await kubectl('delete', 'deployment', 'evts');
   });
@@ -355,11 +356,26 @@ describe('embedded cluster', () => {
     expect([pod.status!.phase, log]).toEqual(['Succeeded', 'https://10.96.0.1:443 3']);
   });
 
-  it('puts a pod with an image outside the catalogue in ErrImagePull, naming the catalogue', async () => {
+  it('puts a pod with an image outside the catalogue in ErrImagePull naming the catalogue, then ImagePullBackOff, each event once', async () => {
     await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'nope' }, spec: { containers: [{ name: 'c', image: 'example.com/nope:1.0' }] } } });
-    const waiting = await waitFor('ErrImagePull', async () => (await core.readNamespacedPod({ name: 'nope', namespace: 'default' })).status?.containerStatuses?.[0]?.state?.waiting);
+    const waitingNow = async () => (await core.readNamespacedPod({ name: 'nope', namespace: 'default' })).status?.containerStatuses?.[0]?.state?.waiting;
+    const waiting = await waitFor('ErrImagePull', waitingNow);
     expect(waiting.reason).toBe('ErrImagePull');
     expect(waiting.message).toContain('"example.com/nope" is not in its image catalogue (nginx, amsy810/echo-nginx, amsy810/tools');
+    const backOff = await waitFor('ImagePullBackOff', async () => { const w = await waitingNow(); return w?.reason === 'ImagePullBackOff' && w; }, 10_000);
+    expect(backOff.message).toBe('Back-off pulling image "example.com/nope:1.0"');
+    // the next pull is 10 s after the first: until then nothing more is recorded (it was a busy loop of events)
+    await new Promise((r) => setTimeout(r, 1500));
+    const events = (await core.listNamespacedEvent({ namespace: 'default' })).items.filter((e) => e.involvedObject.name === 'nope');
+    expect(events.map((e) => `${e.type} ${e.reason} ${e.source?.component}: ${e.message!.replace(/": svclab .*/, '": …')} x${e.count}`)).toEqual([
+      `Normal Scheduled default-scheduler: Successfully assigned default/nope to ${events[0]!.message!.split(' to ')[1]} x1`,
+      'Normal Pulling kubelet: Pulling image "example.com/nope:1.0" x1',
+      'Warning Failed kubelet: Failed to pull image "example.com/nope:1.0": … x1',
+      'Warning Failed kubelet: Error: ErrImagePull x1',
+      'Normal BackOff kubelet: Back-off pulling image "example.com/nope:1.0" x1',
+      'Warning Failed kubelet: Error: ImagePullBackOff x1',
+    ]);
+    await core.deleteNamespacedPod({ name: 'nope', namespace: 'default', gracePeriodSeconds: 0 });
   });
 
   it('kube-proxy serves upstream\'s metrics on 127.0.0.1:10249 and resyncs when someone flushes the tables (canary)', async () => {

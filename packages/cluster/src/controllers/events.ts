@@ -20,18 +20,40 @@ function monotonicNanos(now: Date): bigint {
   return lastNanos;
 }
 
+/** how many distinct events a recorder remembers for counting repeats (client-go's LRU holds 4096) */
+const REMEMBERED = 4096;
+
 export function eventRecorder(core: CoreV1Api, component: string, host?: string): Recorder {
   let last: Promise<unknown> = Promise.resolve(); // one at a time, so they are stored in the order they happened
+  // client-go's EventCorrelator: the same event again (same object, type, reason, message) bumps the
+  // stored one's count and lastTimestamp instead of adding one (kubectl shows "x5 over 2m")
+  const seen = new Map<string, { name: string; namespace: string; count: number }>();
   return {
     event(kind, obj, type, reason, message) {
       const meta = obj.metadata!;
       const namespace = meta.namespace || 'default';
       const now = new Date();
+      const key = JSON.stringify([kind, meta.namespace, meta.name, meta.uid, type, reason, message]);
+      const before = seen.get(key);
+      if (before) {
+        seen.delete(key);
+        seen.set(key, before); // most recent last: the oldest is forgotten first
+        const count = ++before.count;
+        const bump = () => core.patchNamespacedEvent({
+          name: before.name, namespace: before.namespace,
+          body: [{ op: 'replace', path: '/count', value: count }, { op: 'replace', path: '/lastTimestamp', value: now.toISOString() }],
+        }).catch(() => undefined);
+        last = last.then(bump);
+        return;
+      }
       const nanos = monotonicNanos(now);
+      const name = `${meta.name}.${nanos.toString(16)}`;
+      seen.set(key, { name, namespace, count: 1 });
+      if (seen.size > REMEMBERED) seen.delete(seen.keys().next().value!);
       const create = () => core.createNamespacedEvent({
         namespace,
         body: {
-          metadata: { name: `${meta.name}.${nanos.toString(16)}`, namespace },
+          metadata: { name, namespace },
           involvedObject: { apiVersion: API_VERSION[kind], kind, name: meta.name, namespace: meta.namespace, uid: meta.uid, resourceVersion: meta.resourceVersion },
           reason, message, type, count: 1, firstTimestamp: now, lastTimestamp: now,
           source: { component, ...(host ? { host } : {}) },

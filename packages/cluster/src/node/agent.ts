@@ -13,6 +13,7 @@ import type { NodeNet } from '../network/fabric.js';
 import { startContainer, StartError, stopContainer, type RunningContainer } from './container.js';
 import { waitListening } from './listening.js';
 import { nodeObject } from './node-object.js';
+import { PullBackoff } from './image-pull.js';
 import { podEnv } from './pod-env.js';
 import { createSandbox, type Sandbox } from './sandbox.js';
 import { attachToContainer, execInContainer } from './streams.js';
@@ -54,6 +55,7 @@ export class NodeAgent implements KubeletApi {
   private readonly queue = new WorkQueue((uid) => this.sync(uid), (uid, e) => this.log(`sync of pod ${uid} failed: ${(e as Error).message}`));
 
   private readonly events: Recorder;
+  private readonly pullBackoff = new PullBackoff((uid) => this.queue.add(uid));
 
   private readonly coordination: CoordinationV1Api;
 
@@ -108,8 +110,8 @@ export class NodeAgent implements KubeletApi {
   private async sync(uid: string): Promise<void> {
     const pod = this.latest.get(uid);
     const rt = this.pods.get(uid);
-    if (!pod) { if (rt) await this.teardown(rt); return; }
-    if (pod.metadata!.deletionTimestamp) { await this.terminate(pod, rt); return; }
+    if (!pod) { this.pullBackoff.clear(uid); if (rt) await this.teardown(rt); return; }
+    if (pod.metadata!.deletionTimestamp) { this.pullBackoff.clear(uid); await this.terminate(pod, rt); return; }
     if (rt) { rt.pod = pod; return; }
     if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return;
     await this.run(pod);
@@ -122,20 +124,37 @@ export class NodeAgent implements KubeletApi {
 
   private releaseIP(ip: string): void { this.usedIPs.delete(Number(ip.split('.')[3])); }
 
+  /** A container's image is not in the catalogue: ErrImagePull, then ImagePullBackOff until the next attempt. */
+  private async pullFailed(pod: V1Pod, image: string): Promise<void> {
+    const uid = pod.metadata!.uid!;
+    const backingOff = this.pullBackoff.backingOff(uid);
+    const reported = pod.status?.containerStatuses?.find((c) => c.image === image)?.state?.waiting?.reason;
+    // between the two, the pod's own status updates come back here and change nothing
+    if (!this.pullBackoff.due(uid) && (!backingOff || reported === 'ImagePullBackOff')) return;
+    if (backingOff) {
+      this.events.event('Pod', pod, 'Normal', 'BackOff', `Back-off pulling image "${image}"`);
+      this.events.event('Pod', pod, 'Warning', 'Failed', 'Error: ImagePullBackOff');
+    } else {
+      this.events.event('Pod', pod, 'Normal', 'Pulling', `Pulling image "${image}"`);
+      this.events.event('Pod', pod, 'Warning', 'Failed', pullErrorMessage(image));
+      this.events.event('Pod', pod, 'Warning', 'Failed', 'Error: ErrImagePull');
+      this.pullBackoff.failed(uid);
+    }
+    await this.setStatus(pod, (s) => {
+      s.containerStatuses = pod.spec!.containers.map((c) => ({
+        name: c.name, image: c.image!, imageID: '', ready: false, restartCount: 0, started: false,
+        state: { waiting: findImage(c.image!) ? { reason: 'ContainerCreating' }
+          : backingOff ? { reason: 'ImagePullBackOff', message: `Back-off pulling image "${c.image}"` }
+            : { reason: 'ErrImagePull', message: pullErrorMessage(c.image!) } },
+      }));
+    });
+  }
+
   private async run(pod: V1Pod): Promise<void> {
     const uid = pod.metadata!.uid!;
     const missing = pod.spec!.containers.find((c) => !findImage(c.image!));
-    if (missing) {
-      this.events.event('Pod', pod, 'Warning', 'Failed', pullErrorMessage(missing.image!));
-      this.events.event('Pod', pod, 'Warning', 'Failed', 'Error: ErrImagePull');
-      await this.setStatus(pod, (s) => {
-        s.containerStatuses = pod.spec!.containers.map((c) => ({
-          name: c.name, image: c.image!, imageID: '', ready: false, restartCount: 0, started: false,
-          state: { waiting: findImage(c.image!) ? { reason: 'ContainerCreating' } : { reason: 'ErrImagePull', message: pullErrorMessage(c.image!) } },
-        }));
-      });
-      return;
-    }
+    if (missing) return this.pullFailed(pod, missing.image!);
+    this.pullBackoff.clear(uid);
     const dir = join(this.o.stateDir, 'pods', uid);
     const rt: PodRuntime = { uid, pod, dir, containers: [], deleted: false };
     this.pods.set(uid, rt);
