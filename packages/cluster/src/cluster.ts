@@ -22,7 +22,7 @@ import { startEndpointSliceController } from './controllers/endpointslice.js';
 import { startEndpointSliceMirroring } from './controllers/endpointslice-mirroring.js';
 import { startReplicaSetController } from './controllers/replicaset.js';
 import { kubeConfigFrom, kubeconfigYaml } from './kubeconfig.js';
-import { buildFabric, layout, type FabricLayout } from './network/fabric.js';
+import { buildFabric, layout, POD_NETWORK, type FabricLayout } from './network/fabric.js';
 import { listenInNetns } from './network/netns-listener.js';
 import { NodeAgent } from './node/agent.js';
 import { makePki } from './pki.js';
@@ -31,7 +31,7 @@ import { startScheduler } from './scheduler/scheduler.js';
 import { clusterDir, kubeconfigPath, validateClusterName, writeState } from './state.js';
 
 export const SERVICE_CIDR = '10.96.0.0/12';
-export const CLUSTER_CIDR = '10.244.0.0/16';
+export const CLUSTER_CIDR = POD_NETWORK;
 export const APISERVER_PORT = 6443;
 
 export interface ClusterOptions {

@@ -356,6 +356,25 @@ describe('embedded cluster', () => {
     expect([pod.status!.phase, log]).toEqual(['Succeeded', 'https://10.96.0.1:443 3']);
   });
 
+  it('routes as kind does: a node reaches a ClusterIP, and a pod reaches the client host outside the cluster, masqueraded to its node', async () => {
+    // tutorial 004 / 000 curl a ClusterIP from a node: the node needs a route (its default) before kube-proxy's DNAT
+    const fromNode = await execa('nsenter', [`--net=/run/netns/${NAME}-worker`, 'curl', '-sk', '--max-time', '3', 'https://10.96.0.1/healthz'], { reject: false });
+    expect(fromNode.stdout).toBe('ok');
+    // a server on the client host (172.18.0.1) that answers with the peer address it sees
+    const server = execa('nsenter', [`--net=/run/netns/${NAME}-client`, process.execPath, '-e',
+      "require('http').createServer((q, r) => r.end(q.socket.remoteAddress)).listen(18099, '172.18.0.1', () => console.log('up'))"], { reject: false, cleanup: true });
+    try {
+      await new Promise<void>((resolve) => server.stdout!.once('data', () => resolve()));
+      const pod = await runPod('egress', 'amsy810/tools:v2.0', ['curl', '-s', '--max-time', '3', 'http://172.18.0.1:18099/']);
+      const seen = String(await core.readNamespacedPodLog({ name: 'egress', namespace: 'default' })).trim();
+      expect(pod.status!.phase).toBe('Succeeded');
+      expect(seen).toBe(pod.status!.hostIP);
+    } finally {
+      server.kill();
+      await core.deleteNamespacedPod({ name: 'egress', namespace: 'default', gracePeriodSeconds: 0 }).catch(() => undefined);
+    }
+  });
+
   it('puts a pod with an image outside the catalogue in ErrImagePull naming the catalogue, then ImagePullBackOff, each event once', async () => {
     await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'nope' }, spec: { containers: [{ name: 'c', image: 'example.com/nope:1.0' }] } } });
     const waitingNow = async () => (await core.readNamespacedPod({ name: 'nope', namespace: 'default' })).status?.containerStatuses?.[0]?.state?.waiting;

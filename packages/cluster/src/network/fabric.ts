@@ -2,7 +2,11 @@
 // in a namespace of its own), each node a network namespace on it with a pod CIDR 10.244.N.0/24 and
 // routes to the other nodes' pod CIDRs (kindnet's routing), plus a lab-owned client host on the
 // same bridge, outside the nodes, like the laptop in the tutorials. Nothing touches the host's namespace.
-import { addNetns, ipBatch, sysctls } from './ip.js';
+// As on kind, a node's default route leads to the network's gateway (here the client host), and
+// traffic from pods to anything outside the pod network is masqueraded to the node's address
+// (kindnet's ip-masq-agent rules), so a pod reaches the client host and the answer finds its way back.
+import { execa } from 'execa';
+import { addNetns, ipBatch, NETNS_DIR, sysctls } from './ip.js';
 
 export interface NodeNet { name: string; ip: string; podCIDR: string; gateway: string; index: number }
 
@@ -39,7 +43,29 @@ export async function buildFabric(l: FabricLayout): Promise<void> {
     ...l.nodes.map(async (n) => {
       await attach(l, n.name, n.ip, `veth-n${n.index}`);
       await sysctls(n.name, { 'net.ipv4.ip_forward': 1, 'net.ipv4.conf.all.rp_filter': 0, 'net.ipv4.conf.default.rp_filter': 0 });
-      await ipBatch(n.name, l.nodes.filter((o) => o !== n).map((o) => `route add ${o.podCIDR} via ${o.ip} dev eth0`));
+      await ipBatch(n.name, [...l.nodes.filter((o) => o !== n).map((o) => `route add ${o.podCIDR} via ${o.ip} dev eth0`), `route add default via ${l.client.ip} dev eth0`]);
+      await masqueradeAgent(n.name, POD_NETWORK);
     }),
   ]);
+}
+
+/** the pod CIDRs of every node together (kind's podSubnet) */
+export const POD_NETWORK = '10.244.0.0/16';
+
+/** kindnet's ip-masq-agent chain: non-local traffic leaving for outside the pod network is masqueraded */
+export function masqueradeRules(podNetwork: string): string {
+  return [
+    '*nat',
+    ':KIND-MASQ-AGENT - [0:0]',
+    '-A POSTROUTING -m addrtype ! --dst-type LOCAL -m comment --comment "kind-masq-agent: ensure nat POSTROUTING directs all non-LOCAL destination traffic to our custom KIND-MASQ-AGENT chain" -j KIND-MASQ-AGENT',
+    `-A KIND-MASQ-AGENT -d ${podNetwork} -m comment --comment "kind-masq-agent: local traffic is not subject to MASQUERADE" -j RETURN`,
+    '-A KIND-MASQ-AGENT -m comment --comment "kind-masq-agent: outbound traffic is subject to MASQUERADE (must be last in chain)" -j MASQUERADE',
+    'COMMIT',
+    '',
+  ].join('\n');
+}
+
+async function masqueradeAgent(ns: string, podNetwork: string): Promise<void> {
+  // iptables-nft, as kindnet's image: kube-proxy's iptables-wrapper check then finds nft in use
+  await execa('nsenter', [`--net=${NETNS_DIR}/${ns}`, '--', 'iptables-nft-restore', '--noflush'], { input: masqueradeRules(podNetwork) });
 }
