@@ -375,6 +375,37 @@ describe('embedded cluster', () => {
     }
   });
 
+  it('runs probes as kubelet: an endpoint is ready only while its readiness probe passes; a failing liveness probe restarts the container', async () => {
+    const kubectl = (...args: string[]) => execa(kubectlBinary('1.32'), ['--kubeconfig', kubeconfig, ...args]);
+    const eventsOf = async (pod: string) => (await core.listNamespacedEvent({ namespace: 'default' })).items.filter((e) => e.involvedObject.name === pod);
+    const readyOf = async (pod: string) => (await core.readNamespacedPod({ name: pod, namespace: 'default' })).status?.conditions?.find((c) => c.type === 'Ready')?.status;
+    await core.createNamespacedService({ namespace: 'default', body: { metadata: { name: 'probed' }, spec: { selector: { app: 'probed' }, ports: [{ port: 80 }] } } });
+    await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'probed', labels: { app: 'probed' } }, spec: { containers: [{ name: 'web', image: 'nginx',
+      readinessProbe: { httpGet: { path: '/ready.html', port: 80 as never }, periodSeconds: 1, failureThreshold: 1 } }] } } });
+    // the apiserver's defaults (describe: http-get http://:80/ready.html delay=0s timeout=1s period=1s #success=1 #failure=1)
+    expect((await core.readNamespacedPod({ name: 'probed', namespace: 'default' })).spec!.containers[0]!.readinessProbe)
+      .toEqual({ httpGet: { path: '/ready.html', port: 80, scheme: 'HTTP' }, periodSeconds: 1, failureThreshold: 1, timeoutSeconds: 1, successThreshold: 1 });
+    const unhealthy = await waitFor('the Unhealthy event', async () => (await eventsOf('probed')).find((e) => e.reason === 'Unhealthy'), 15_000);
+    expect([unhealthy.type, unhealthy.message]).toEqual(['Warning', 'Readiness probe failed: HTTP probe failed with statuscode: 404']);
+    expect(await readyOf('probed')).toBe('False');
+    expect((await endpointConditions('probed'))?.ready).toBe(false);
+    await kubectl('exec', 'probed', '--', 'sh', '-c', 'echo ok > /usr/share/nginx/html/ready.html');
+    await waitFor('probed Ready', async () => (await readyOf('probed')) === 'True' && (await endpointConditions('probed'))?.ready === true, 10_000);
+    await kubectl('exec', 'probed', '--', 'rm', '/usr/share/nginx/html/ready.html');
+    await waitFor('probed not Ready again', async () => (await readyOf('probed')) === 'False' && (await endpointConditions('probed'))?.ready === false, 10_000);
+
+    await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'alive' }, spec: { containers: [{ name: 'c', image: 'amsy810/tools:v2.0', command: ['sleep', '3600'],
+      livenessProbe: { exec: { command: ['cat', '/tmp/healthy'] }, periodSeconds: 1, failureThreshold: 2 } }] } } });
+    const restarted = await waitFor('a liveness restart', async () => { const p = await core.readNamespacedPod({ name: 'alive', namespace: 'default' }); return (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 && p; }, 20_000);
+    expect(restarted.status!.containerStatuses![0]!.lastState?.terminated).toBeDefined();
+    const events = await eventsOf('alive');
+    // (the command's output; our exec runs the resolved path, so cat names itself /usr/bin/cat)
+    expect(events.find((e) => e.reason === 'Unhealthy')?.message).toMatch(/^Liveness probe failed: (\/usr\/bin\/)?cat: \/tmp\/healthy: No such file or directory$/);
+    expect(events.find((e) => e.reason === 'Killing')?.message).toBe('Container c failed liveness probe, will be restarted');
+    for (const name of ['probed', 'alive']) await core.deleteNamespacedPod({ name, namespace: 'default', gracePeriodSeconds: 0 });
+    await core.deleteNamespacedService({ name: 'probed', namespace: 'default' });
+  });
+
   it('puts a pod with an image outside the catalogue in ErrImagePull naming the catalogue, then ImagePullBackOff, each event once', async () => {
     await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'nope' }, spec: { containers: [{ name: 'c', image: 'example.com/nope:1.0' }] } } });
     const waitingNow = async () => (await core.readNamespacedPod({ name: 'nope', namespace: 'default' })).status?.containerStatuses?.[0]?.state?.waiting;
@@ -405,13 +436,13 @@ describe('embedded cluster', () => {
     expect(Number(metrics.match(/^kubeproxy_sync_proxy_rules_duration_seconds_count (\d+)/m)?.[1])).toBeGreaterThan(0);
     expect(metrics).toMatch(/^kubeproxy_network_programming_duration_seconds_bucket\{le="\+Inf"\} \d+/m);
     expect(metrics).toMatch(/^kubeproxy_sync_proxy_rules_last_timestamp_seconds \d+/m);
-    // flush everything kube-proxy wrote, the canary included
-    for (const table of ['nat', 'filter', 'mangle']) { await inNode('iptables', '-t', table, '-F'); await inNode('iptables', '-t', table, '-X'); }
-    expect((await inNode('iptables-save', '-t', 'nat')).stdout).not.toContain('KUBE-SVC-NPX46M4PTMTKRN6Y');
+    const canaryResyncs = (m: string) => Number(m.match(/^kubeproxy_sync_full_proxy_rules_canary_resyncs_total (\d+)/m)?.[1]);
+    // flush everything kube-proxy wrote, the canary included, and look at once (one shell: kube-proxy may sync any moment)
+    const flushed = await inNode('sh', '-c', 'for t in nat filter mangle; do iptables -t $t -F && iptables -t $t -X || exit 1; done; iptables-save -t nat');
+    expect(flushed.stdout).not.toContain('KUBE-SVC-NPX46M4PTMTKRN6Y');
     await waitFor('kube-proxy to restore its rules', async () => (await inNode('iptables-save', '-t', 'nat')).stdout.includes('-j KUBE-SVC-NPX46M4PTMTKRN6Y'), 15_000);
-    const after = (await inNode('curl', '-s', 'http://127.0.0.1:10249/metrics')).stdout;
+    const after = await waitFor('the canary resync counted', async () => { const m = (await inNode('curl', '-s', 'http://127.0.0.1:10249/metrics')).stdout; return canaryResyncs(m) > canaryResyncs(metrics) && m; }, 15_000);
     expect(lastSync(after)).toBeGreaterThan(lastSync(metrics));
-    expect(after).toMatch(/^kubeproxy_sync_full_proxy_rules_canary_resyncs_total \d+/m);
   });
 
   it('externalTrafficPolicy: Local keeps the client address, serves only where a pod runs, and says so on the health check port', async () => {

@@ -19,6 +19,15 @@ function defaultPodSpec(spec: Obj): void {
     c.terminationMessagePolicy ??= 'File';
     c.resources ??= {};
     for (const p of (c.ports ?? []) as Obj[]) p.protocol ??= 'TCP';
+    // SetDefaults_Probe and SetDefaults_HTTPGetAction
+    for (const probe of [c.readinessProbe, c.livenessProbe, c.startupProbe] as Obj[]) {
+      if (!probe) continue;
+      probe.timeoutSeconds ??= 1;
+      probe.periodSeconds ??= 10;
+      probe.successThreshold ??= 1;
+      probe.failureThreshold ??= 3;
+      if (probe.httpGet) { probe.httpGet.path ||= '/'; probe.httpGet.scheme ??= 'HTTP'; }
+    }
   }
 }
 

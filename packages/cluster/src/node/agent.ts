@@ -15,6 +15,7 @@ import { waitListening } from './listening.js';
 import { nodeObject } from './node-object.js';
 import { PullBackoff } from './image-pull.js';
 import { podEnv } from './pod-env.js';
+import { ProbeWorker, type ProbeTarget } from './probes.js';
 import { createSandbox, type Sandbox } from './sandbox.js';
 import { attachToContainer, execInContainer } from './streams.js';
 import { readCriLog, tailOffset } from './cri-log.js';
@@ -25,6 +26,8 @@ interface ContainerRuntime {
   name: string; image: string; dir: string; running?: RunningContainer; status: V1ContainerStatus;
   /** this run has had an attach already (a stdinOnce container replays its output to the first one only) */
   attached?: boolean;
+  /** this run's readiness and liveness probes */
+  probes?: ProbeWorker[];
 }
 
 interface PodRuntime {
@@ -197,7 +200,55 @@ export class NodeAgent implements KubeletApi {
     const ports = [...(image.listens?.({ podName: rt.pod.metadata!.name!, dir: c.dir, env }) ?? [])];
     if (ports.length) await waitListening(rt.sandbox!.pausePid, ports, 10_000, () => !exited);
     if (exited) return;
-    c.status = { ...c.status, started: true, ready: true, containerID: `svclab://${running.process.pid}`, state: { running: { startedAt: new Date(running.startedAt) } } };
+    // with a readiness probe the container is ready once the probe passes, as kubelet's
+    c.status = { ...c.status, started: true, ready: !spec.readinessProbe, containerID: `svclab://${running.process.pid}`, state: { running: { startedAt: new Date(running.startedAt) } } };
+    c.probes = this.startProbes(rt, index, running, env);
+  }
+
+  private startProbes(rt: PodRuntime, index: number, running: RunningContainer, env: Record<string, string>): ProbeWorker[] {
+    const spec = rt.pod.spec!.containers[index]!;
+    const c = rt.containers[index]!;
+    const target: ProbeTarget = {
+      nodeNs: this.o.node.name, podIP: rt.sandbox!.ip, pausePid: rt.sandbox!.pausePid, ports: spec.ports ?? [],
+      exec: (command, timeoutMs) => this.execForProbe(rt, c, env, command, timeoutMs),
+    };
+    const current = () => c.running === running && !rt.deleted;
+    const unhealthy = (kind: string) => (message: string) => { if (current()) this.events.event('Pod', rt.pod, 'Warning', 'Unhealthy', `${kind} probe failed: ${message}`); };
+    const workers: ProbeWorker[] = [];
+    if (spec.readinessProbe) {
+      workers.push(new ProbeWorker('Readiness', spec.readinessProbe, target, (ok) => {
+        if (!current()) return;
+        c.status = { ...c.status, ready: ok };
+        void this.reportRunning(rt);
+      }, unhealthy('Readiness')));
+    }
+    if (spec.livenessProbe) {
+      workers.push(new ProbeWorker('Liveness', spec.livenessProbe, target, (ok) => {
+        if (ok || !current()) return;
+        this.events.event('Pod', rt.pod, 'Normal', 'Killing', `Container ${spec.name} failed liveness probe, will be restarted`);
+        const graceS = spec.livenessProbe!.terminationGracePeriodSeconds ?? rt.pod.spec!.terminationGracePeriodSeconds ?? 30;
+        void stopContainer(running, graceS * 1000);
+      }, unhealthy('Liveness')));
+    }
+    return workers;
+  }
+
+  /** an exec probe: the command in the container, its output, killed after the probe's timeout */
+  private async execForProbe(rt: PodRuntime, c: ContainerRuntime, env: Record<string, string>, command: string[], timeoutMs: number): Promise<{ exitCode?: number; output: string; error?: string }> {
+    if (!rt.sandbox) return { output: '', error: 'the pod has no sandbox' };
+    const session = await execInContainer(rt.sandbox.pausePid, findImage(c.image)!, { podName: rt.pod.metadata!.name!, dir: c.dir, env }, command, { stdin: false, tty: false });
+    let output = '';
+    session.stdout.on('data', (d: Buffer) => { output += d.toString(); });
+    session.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
+    const timer = setTimeout(() => session.close(), timeoutMs);
+    const r = await session.done;
+    clearTimeout(timer);
+    return { ...r, output };
+  }
+
+  private stopProbes(c: ContainerRuntime): void {
+    for (const w of c.probes ?? []) w.stop();
+    c.probes = undefined;
   }
 
   private async onExit(rt: PodRuntime, index: number, running: RunningContainer, r: { exitCode: number; finishedAt: string }): Promise<void> {
@@ -205,17 +256,22 @@ export class NodeAgent implements KubeletApi {
     const c = rt.containers[index]!;
     if (c.running !== running) return;
     c.running = undefined;
+    this.stopProbes(c);
     c.status = {
       ...c.status, ready: false, started: false,
       state: { terminated: { exitCode: r.exitCode, reason: r.exitCode === 0 ? 'Completed' : 'Error', startedAt: new Date(running.startedAt), finishedAt: new Date(r.finishedAt), containerID: c.status.containerID } },
     };
     const policy = rt.pod.spec!.restartPolicy ?? 'Always';
     if (policy === 'Always' || (policy === 'OnFailure' && r.exitCode !== 0)) {
-      // CrashLoopBackOff: kubelet's backoff starts at 10 s and doubles up to 5 min
-      const delay = Math.min(10_000 * 2 ** (c.status.restartCount ?? 0), 300_000);
+      // kubelet restarts a container at once the first time; after that CrashLoopBackOff, 10 s doubling up to 5 min
+      const restarts = c.status.restartCount ?? 0;
+      const delay = restarts === 0 ? 0 : Math.min(10_000 * 2 ** (restarts - 1), 300_000);
       c.status.lastState = c.status.state;
-      c.status.state = { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${c.name} pod=${rt.pod.metadata!.name}_${rt.pod.metadata!.namespace}(${rt.uid})` } };
-      await this.reportRunning(rt);
+      if (delay > 0) {
+        c.status.state = { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${c.name} pod=${rt.pod.metadata!.name}_${rt.pod.metadata!.namespace}(${rt.uid})` } };
+        this.events.event('Pod', rt.pod, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${rt.pod.metadata!.name}_${rt.pod.metadata!.namespace}(${rt.uid})`);
+        await this.reportRunning(rt);
+      }
       setTimeout(() => {
         if (rt.deleted) return;
         c.status.restartCount = (c.status.restartCount ?? 0) + 1;
@@ -293,6 +349,7 @@ export class NodeAgent implements KubeletApi {
   private async teardown(rt: PodRuntime, graceMs = 2_000): Promise<void> {
     rt.deleted = true;
     this.pods.delete(rt.uid);
+    for (const c of rt.containers) this.stopProbes(c);
     await Promise.all(rt.containers.map((c) => (c.running ? stopContainer(c.running, graceMs) : undefined)));
     await this.releaseSandbox(rt);
     await rm(rt.dir, { recursive: true, force: true });
