@@ -103,6 +103,30 @@ describe('embedded apiserver', () => {
     expect(status(ep).message).toBe('Endpoints "ext" is invalid: subsets[0].addresses[0].ip: Invalid value: "127.0.0.1": may not be in the loopback range (127.0.0.0/8, ::1/128)');
   });
 
+  it('defaults Services as SetDefaults_Service and the IP family logic do, for every type', async () => {
+    const create = (name: string, spec: V1Service['spec']) => core.createNamespacedService({ namespace: 'default', body: { metadata: { name }, spec } });
+    const ext = await create('d-ext', { type: 'ExternalName', externalName: 'www.example.com', ports: [{ port: 80 }] });
+    expect(ext.spec).toEqual({ type: 'ExternalName', externalName: 'www.example.com', sessionAffinity: 'None', ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }] });
+    const eips = await create('d-eips', { externalIPs: ['172.18.0.3'], selector: { app: 'x' }, ports: [{ port: 80 }] });
+    expect([eips.spec!.externalTrafficPolicy, eips.spec!.internalTrafficPolicy]).toEqual(['Cluster', 'Cluster']);
+    const headless = await create('d-headless', { clusterIP: 'None', selector: { app: 'x' }, ports: [{ port: 80 }] });
+    expect([headless.spec!.clusterIPs, headless.spec!.ipFamilyPolicy, headless.spec!.ipFamilies]).toEqual([['None'], 'SingleStack', ['IPv4']]);
+    const bare = await create('d-bare', { clusterIP: 'None', ports: [{ port: 80 }] });
+    expect([bare.spec!.ipFamilyPolicy, bare.spec!.ipFamilies]).toEqual(['RequireDualStack', ['IPv4']]);
+    const lb = await create('d-lb', { type: 'LoadBalancer', selector: { app: 'x' }, ports: [{ port: 80 }] });
+    expect([lb.spec!.allocateLoadBalancerNodePorts, lb.spec!.externalTrafficPolicy]).toEqual([true, 'Cluster']);
+    // a NodePort turned ExternalName loses what only the old type used (dropTypeDependentFields)
+    await create('d-np', { type: 'NodePort', selector: { app: 'x' }, ports: [{ port: 80 }] });
+    const turned = await core.patchNamespacedService({ name: 'd-np', namespace: 'default', body: [
+      { op: 'replace', path: '/spec/type', value: 'ExternalName' }, { op: 'add', path: '/spec/externalName', value: 'www.example.com' },
+    ] });
+    expect(turned.spec).not.toHaveProperty('externalTrafficPolicy');
+    expect(turned.spec).not.toHaveProperty('internalTrafficPolicy');
+    expect(turned.spec).not.toHaveProperty('clusterIP');
+    expect(turned.spec!.ports![0]).not.toHaveProperty('nodePort');
+    for (const name of ['d-ext', 'd-eips', 'd-headless', 'd-bare', 'd-lb', 'd-np']) await core.deleteNamespacedService({ name, namespace: 'default' });
+  });
+
   it('answers a stale update with upstream\'s 409 Conflict', async () => {
     const cm = await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'c' }, data: { a: '1' } } });
     await core.replaceNamespacedConfigMap({ name: 'c', namespace: 'default', body: { ...cm, data: { a: '2' } } });

@@ -3,6 +3,11 @@ import type { KubeObject } from './types.js';
 
 type Obj = Record<string, any>;
 
+/** service.ExternallyAccessible: reachable from outside the cluster, so externalTrafficPolicy applies */
+export function externallyAccessible(spec: Obj | undefined): boolean {
+  return spec?.type === 'NodePort' || spec?.type === 'LoadBalancer' || (spec?.type === 'ClusterIP' && (spec.externalIPs ?? []).length > 0);
+}
+
 function defaultPodSpec(spec: Obj): void {
   spec.restartPolicy ??= 'Always';
   spec.dnsPolicy ??= 'ClusterFirst';
@@ -53,23 +58,21 @@ export function applyDefaults(kind: string, o: KubeObject): void {
       obj.status.qosClass ??= 'BestEffort';
       break;
     case 'Service': {
+      // SetDefaults_Service: every type, ExternalName included, gets sessionAffinity and targetPorts
       const spec = (obj.spec ??= {});
-      spec.type ??= 'ClusterIP';
-      if (spec.type !== 'ExternalName') {
-        spec.sessionAffinity ??= 'None';
-        if (spec.sessionAffinity === 'None') delete spec.sessionAffinityConfig;
-        spec.internalTrafficPolicy ??= 'Cluster';
-        if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') spec.externalTrafficPolicy ??= 'Cluster';
-        if (spec.sessionAffinity === 'ClientIP') {
-          spec.sessionAffinityConfig ??= {};
-          spec.sessionAffinityConfig.clientIP ??= {};
-          spec.sessionAffinityConfig.clientIP.timeoutSeconds ??= 10800;
-        }
+      spec.sessionAffinity ??= 'None';
+      if (spec.sessionAffinity === 'None') delete spec.sessionAffinityConfig;
+      if (spec.sessionAffinity === 'ClientIP' && spec.sessionAffinityConfig?.clientIP?.timeoutSeconds === undefined) {
+        spec.sessionAffinityConfig = { clientIP: { timeoutSeconds: 10800 } };
       }
+      spec.type ??= 'ClusterIP';
       for (const p of (spec.ports ?? []) as Obj[]) {
         p.protocol ??= 'TCP';
-        if (spec.type !== 'ExternalName') p.targetPort ??= p.port;
+        if (p.targetPort === undefined || p.targetPort === 0 || p.targetPort === '') p.targetPort = p.port;
       }
+      if (externallyAccessible(spec)) spec.externalTrafficPolicy ??= 'Cluster';
+      if (['NodePort', 'LoadBalancer', 'ClusterIP'].includes(spec.type)) spec.internalTrafficPolicy ??= 'Cluster';
+      if (spec.type === 'LoadBalancer') spec.allocateLoadBalancerNodePorts ??= true;
       obj.status ??= { loadBalancer: {} };
       break;
     }

@@ -1,6 +1,7 @@
 // What a Service holds from the cluster's pools (pkg/registry/core/service/storage): a ClusterIP from
 // the service CIDR and NodePorts from 30000-32767. Allocated on create, kept when an update leaves
 // them out, dropped or allocated as the type changes, released on delete; messages as upstream's.
+import { externallyAccessible } from './defaults.js';
 import { invalid } from './errors.js';
 import { IpAllocator } from './ipalloc.js';
 
@@ -48,7 +49,12 @@ export class ServiceAllocator {
     const name = svc.metadata.name;
     const spec = svc.spec;
     if (!needsClusterIP(svc)) { delete spec.clusterIP; delete spec.clusterIPs; delete spec.ipFamilies; delete spec.ipFamilyPolicy; }
-    else if (spec.clusterIP === 'None' || spec.clusterIPs?.[0] === 'None') { spec.clusterIP = 'None'; spec.clusterIPs = ['None']; }
+    else if (spec.clusterIP === 'None' || spec.clusterIPs?.[0] === 'None') {
+      spec.clusterIP = 'None'; spec.clusterIPs = ['None'];
+      // initIPFamilyFields: a headless Service has families too; without a selector it may take every family the cluster has
+      spec.ipFamilyPolicy ??= Object.keys(spec.selector ?? {}).length > 0 ? 'SingleStack' : 'RequireDualStack';
+      spec.ipFamilies ??= ['IPv4'];
+    }
     else {
       const requested: string | undefined = spec.clusterIP || spec.clusterIPs?.[0];
       if (requested && requested !== keep.ip) {
@@ -118,6 +124,9 @@ export class ServiceAllocator {
       }
     }
     if (needsHealthCheck(next) && !spec.healthCheckNodePort && cur.spec.healthCheckNodePort) spec.healthCheckNodePort = cur.spec.healthCheckNodePort;
+    // dropTypeDependentFields: traffic policies the new type has no use for go, unless this update set them
+    if (externallyAccessible(cur.spec) && !externallyAccessible(spec) && spec.externalTrafficPolicy === cur.spec.externalTrafficPolicy) delete spec.externalTrafficPolicy;
+    if (spec.type === 'ExternalName' && cur.spec.type !== 'ExternalName' && spec.internalTrafficPolicy === cur.spec.internalTrafficPolicy) delete spec.internalTrafficPolicy;
     const keep = { ip: wasIP || undefined, ports: new Set<number>([...oldPorts.map((o) => o.nodePort), cur.spec.healthCheckNodePort].filter(Boolean)) };
     return this.transaction((taken) => this.take(next, keep, taken), () => this.releaseUnused(cur, next));
   }
