@@ -347,6 +347,30 @@ describe('embedded cluster', () => {
     await core.deleteNamespacedPod({ name: 'backend', namespace: 'default', body: { gracePeriodSeconds: 0 } });
   });
 
+  it('gives containers the Service variables of their namespace (enableServiceLinks) and the kubernetes Service\'s, as kubelet', async () => {
+    await core.createNamespacedService({ namespace: 'default', body: { metadata: { name: 'sample-clusterip' }, spec: { selector: { app: 'nothing' }, ports: [{ name: 'http-port', port: 8080, targetPort: 80 }] } } });
+    const ip = (await core.readNamespacedService({ name: 'sample-clusterip', namespace: 'default' })).spec!.clusterIP!;
+    const envOf = async (name: string, links: boolean) => {
+      await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name }, spec: { restartPolicy: 'Never', enableServiceLinks: links, containers: [{ name, image: 'amsy810/tools:v2.0', command: ['env'] }] } } });
+      await waitFor(`pod ${name} to finish`, async () => (await core.readNamespacedPod({ name, namespace: 'default' })).status?.phase === 'Succeeded');
+      const lines = String(await core.readNamespacedPodLog({ name, namespace: 'default' })).split('\n');
+      return Object.fromEntries(lines.filter((l) => /^(SAMPLE_CLUSTERIP|KUBERNETES)_/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    };
+    const kubernetes = {
+      KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443', KUBERNETES_SERVICE_PORT_HTTPS: '443', KUBERNETES_PORT: 'tcp://10.96.0.1:443',
+      KUBERNETES_PORT_443_TCP: 'tcp://10.96.0.1:443', KUBERNETES_PORT_443_TCP_PROTO: 'tcp', KUBERNETES_PORT_443_TCP_PORT: '443', KUBERNETES_PORT_443_TCP_ADDR: '10.96.0.1',
+    };
+    expect(await envOf('envs', true)).toEqual({
+      ...kubernetes,
+      SAMPLE_CLUSTERIP_SERVICE_HOST: ip, SAMPLE_CLUSTERIP_SERVICE_PORT: '8080', SAMPLE_CLUSTERIP_SERVICE_PORT_HTTP_PORT: '8080',
+      SAMPLE_CLUSTERIP_PORT: `tcp://${ip}:8080`, SAMPLE_CLUSTERIP_PORT_8080_TCP: `tcp://${ip}:8080`,
+      SAMPLE_CLUSTERIP_PORT_8080_TCP_PROTO: 'tcp', SAMPLE_CLUSTERIP_PORT_8080_TCP_PORT: '8080', SAMPLE_CLUSTERIP_PORT_8080_TCP_ADDR: ip,
+    });
+    expect(await envOf('envs-off', false)).toEqual(kubernetes);
+    for (const name of ['envs', 'envs-off']) await core.deleteNamespacedPod({ name, namespace: 'default', gracePeriodSeconds: 0 });
+    await core.deleteNamespacedService({ name: 'sample-clusterip', namespace: 'default' });
+  });
+
   it('gives pods a service-account token, so client-node\'s loadFromCluster() works from inside (via 10.96.0.1)', async () => {
     const clientNode = resolveModule('@kubernetes/client-node', import.meta.url);
     const program = `const k = await import(${JSON.stringify(pathToFileURL(clientNode).href)}); const kc = new k.KubeConfig(); kc.loadFromCluster();` +

@@ -14,7 +14,7 @@ import { startContainer, StartError, stopContainer, type RunningContainer } from
 import { waitListening } from './listening.js';
 import { nodeObject } from './node-object.js';
 import { PullBackoff } from './image-pull.js';
-import { podEnv } from './pod-env.js';
+import { podEnv, serviceEnv } from './pod-env.js';
 import { ProbeWorker, type ProbeTarget } from './probes.js';
 import { createSandbox, type Sandbox } from './sandbox.js';
 import { attachToContainer, execInContainer } from './streams.js';
@@ -37,6 +37,8 @@ interface PodRuntime {
   sandbox?: Sandbox;
   containers: ContainerRuntime[];
   deleted: boolean;
+  /** the Service variables of the containers' last start */
+  services: Record<string, string>;
 }
 
 export interface NodeAgentOptions {
@@ -120,6 +122,15 @@ export class NodeAgent implements KubeletApi {
     await this.run(pod);
   }
 
+  /** the Service variables a container of `pod` starts with (kubelet reads them from its Service lister) */
+  private async serviceEnvFor(pod: V1Pod): Promise<Record<string, string>> {
+    const [inNamespace, kubernetes] = await Promise.all([
+      pod.spec!.enableServiceLinks === false ? [] : this.core.listNamespacedService({ namespace: pod.metadata!.namespace! }).then((l) => l.items),
+      this.core.readNamespacedService({ name: 'kubernetes', namespace: 'default' }).catch(() => undefined),
+    ]);
+    return serviceEnv(pod, inNamespace, kubernetes);
+  }
+
   private allocateIP(): string {
     for (let i = 2; i < 255; i++) if (!this.usedIPs.has(i)) { this.usedIPs.add(i); return this.o.node.podCIDR.replace(/\.0\/24$/, `.${i}`); }
     throw new Error(`no free pod IP left in ${this.o.node.podCIDR}`);
@@ -159,7 +170,7 @@ export class NodeAgent implements KubeletApi {
     if (missing) return this.pullFailed(pod, missing.image!);
     this.pullBackoff.clear(uid);
     const dir = join(this.o.stateDir, 'pods', uid);
-    const rt: PodRuntime = { uid, pod, dir, containers: [], deleted: false };
+    const rt: PodRuntime = { uid, pod, dir, containers: [], deleted: false, services: await this.serviceEnvFor(pod) };
     this.pods.set(uid, rt);
     const hostNetwork = !!pod.spec!.hostNetwork;
     const ip = hostNetwork ? this.o.node.ip : this.allocateIP();
@@ -167,7 +178,7 @@ export class NodeAgent implements KubeletApi {
     const mounts = await podMounts(pod, dir, this.core, this.o.credentials, this.o.recordMountPoint, privateDirs);
     rt.sandbox = await createSandbox({ cluster: this.o.cluster, node: this.o.node, uid, hostname: hostNetwork ? this.o.node.name : pod.metadata!.name!, hostNetwork, ip, mounts });
     if (rt.deleted) { await this.teardown(rt); return; }
-    const env = { pod, ip, hostIP: this.o.node.ip };
+    const env = { pod, ip, hostIP: this.o.node.ip, services: rt.services };
     rt.containers = pod.spec!.containers.map((c) => ({
       name: c.name, image: c.image!, dir: join(dir, c.name),
       status: { name: c.name, image: c.image!, imageID: '', ready: false, restartCount: 0, started: false, state: { waiting: { reason: 'ContainerCreating' } } },
@@ -275,7 +286,11 @@ export class NodeAgent implements KubeletApi {
       setTimeout(() => {
         if (rt.deleted) return;
         c.status.restartCount = (c.status.restartCount ?? 0) + 1;
-        void this.startOne(rt, index, podEnv({ pod: rt.pod, ip: rt.sandbox!.ip, hostIP: this.o.node.ip }, rt.pod.spec!.containers[index]!)).then(() => this.reportRunning(rt));
+        // a restarted container sees the Services as they are now, as kubelet builds its environment anew
+        void this.serviceEnvFor(rt.pod).then((services) => {
+          rt.services = services;
+          return this.startOne(rt, index, podEnv({ pod: rt.pod, ip: rt.sandbox!.ip, hostIP: this.o.node.ip, services }, rt.pod.spec!.containers[index]!));
+        }).then(() => this.reportRunning(rt), (e: unknown) => this.log(`restart of ${c.name} in ${rt.pod.metadata!.name} failed: ${(e as Error).message}`));
       }, delay);
       return;
     }
@@ -376,7 +391,7 @@ export class NodeAgent implements KubeletApi {
     const { rt, c } = this.container(pod, opts.container);
     if (!c.running || !rt.sandbox) throw new Error(`container ${opts.container} is not running`);
     const index = rt.containers.indexOf(c);
-    const env = podEnv({ pod: rt.pod, ip: rt.sandbox.ip, hostIP: this.o.node.ip }, rt.pod.spec!.containers[index]!);
+    const env = podEnv({ pod: rt.pod, ip: rt.sandbox.ip, hostIP: this.o.node.ip, services: rt.services }, rt.pod.spec!.containers[index]!);
     return execInContainer(rt.sandbox.pausePid, findImage(c.image)!, { podName: rt.pod.metadata!.name!, dir: c.dir, env }, command, opts);
   }
 
