@@ -20,7 +20,9 @@ describe('balancing through nginx', () => {
   async function tally(host: string, n: number, o: Partial<RequestOpts> = {}): Promise<Record<string, number>> {
     const counts: Record<string, number> = {};
     for (let i = 0; i < n; i++) {
-      const who = (await at(host, o)).json?.backend ?? 'none';
+      // a reply that no echo backend wrote counts under its status (e.g. "HTTP 503"), so a failure says what came back
+      const r = await at(host, o);
+      const who = r.json?.backend ?? `HTTP ${r.status}`;
       counts[who] = (counts[who] ?? 0) + 1;
     }
     return counts;
