@@ -1,5 +1,6 @@
 // Tutorial 001, ClusterIP: a Deployment of three echo pods behind Service sample-clusterip
-// (8080 -> 80), reached from a test pod inside the cluster through the kernel's DNAT.
+// (8080 -> 80), reached from a test pod inside the cluster through the kernel's DNAT, by its
+// ClusterIP and by its name through the cluster DNS.
 import type { V1Pod } from '@kubernetes/client-node';
 import { applyNarrated, endpointsTable, labFile, parseEcho, podNameIpTable, readyPods, runToCompletion, servicesTable, untilServed, waitFor, type LabContext, type Scenario } from '@svclab/lab';
 
@@ -14,8 +15,8 @@ const pods = (ctx: LabContext) => ctx.facts.get('pods') as V1Pod[];
 const scenario: Scenario = {
   name: 'clusterip',
   title: 'ClusterIP: one virtual IP load-balancing to the pods of a Deployment',
-  tutorial: '001_66612836f7c9a8cf.txt (6.2.1, ClusterIP)',
-  needs: ['curl'],
+  tutorial: '001_66612836f7c9a8cf.txt (6.2.1, ClusterIP; 6.2.2, DNS A record)',
+  needs: ['curl', 'dig'],
   steps: [
     {
       title: 'Deployment sample-deployment runs 3 echo pods labelled app=sample-app',
@@ -86,11 +87,33 @@ const scenario: Scenario = {
           `saw ${[...new Set(answers.map((a) => a.client))].join(', ')}`);
       },
     },
+    {
+      title: 'Service discovery by DNS A record (6.2.2): http://sample-clusterip:8080 by name, and dig of its FQDN',
+      async run(ctx) {
+        const ip = ctx.facts.get('clusterIP') as string;
+        const fqdn = `sample-clusterip.${ctx.namespace}.svc.cluster.local`;
+        ctx.narrate.command('kubectl run --image=amsy810/tools:v2.0 --restart=Never --rm -i testpod --command -- curl -s http://sample-clusterip:8080');
+        const byName = await runToCompletion(ctx, 'dnspod', 'amsy810/tools:v2.0', ['sh', '-c', `curl -s --max-time 3 http://sample-clusterip:8080; echo; dig ${fqdn}`]);
+        const [answer, ...dig] = byName.log.split('\n');
+        ctx.narrate.output(answer ?? '');
+        const echo = parseEcho(answer ?? '');
+        ctx.check(!!echo && echo.host === 'sample-clusterip' && pods(ctx).some((p) => p.metadata!.name === echo.from),
+          'the short name resolves (search <namespace>.svc.cluster.local, ndots:5) and a pod answers with Host=sample-clusterip', answer);
+        ctx.narrate.command(`kubectl run --image=amsy810/tools:v2.0 --restart=Never --rm -i testpod --command -- dig ${fqdn}`);
+        const question = dig.findIndex((l) => l.startsWith(';; QUESTION SECTION:'));
+        const section = dig.findIndex((l) => l.startsWith(';; ANSWER SECTION:'));
+        ctx.narrate.output(['...', ...dig.slice(question, question + 2), '', ...dig.slice(section, section + 2), '...'].join('\n'));
+        const record = (dig[section + 1] ?? '').split(/\s+/);
+        ctx.check(section > 0 && JSON.stringify(record) === JSON.stringify([`${fqdn}.`, '30', 'IN', 'A', ip]),
+          `${fqdn}. 30 IN A ${ip}: the Service's ClusterIP, from the cluster DNS (kube-dns)`, dig.slice(section, section + 3).join(' | '));
+      },
+    },
   ],
   async cleanup(ctx) {
     const ns = ctx.namespace;
     await Promise.all([
       ctx.core.deleteNamespacedPod({ name: 'testpod', namespace: ns }).catch(() => undefined),
+      ctx.core.deleteNamespacedPod({ name: 'dnspod', namespace: ns }).catch(() => undefined),
       ctx.core.deleteNamespacedService({ name: 'sample-clusterip', namespace: ns }).catch(() => undefined),
       ctx.apps.deleteNamespacedDeployment({ name: 'sample-deployment', namespace: ns }).catch(() => undefined),
     ]);

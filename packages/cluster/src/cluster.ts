@@ -7,6 +7,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { kubeProxyConfigMap, kubeProxyDaemonSet, kubeProxyServiceAccount } from './addons/kube-proxy.js';
+import { corednsDeployment, corednsServiceAccount, kubeDnsService } from './addons/coredns.js';
 import { installIngressNginx } from './addons/install-ingress.js';
 import { bootstrap } from './apiserver/bootstrap.js';
 import { KubeletDirectory } from './apiserver/kubelet.js';
@@ -22,7 +23,7 @@ import { startEndpointSliceController } from './controllers/endpointslice.js';
 import { startEndpointSliceMirroring } from './controllers/endpointslice-mirroring.js';
 import { startReplicaSetController } from './controllers/replicaset.js';
 import { kubeConfigFrom, kubeconfigYaml } from './kubeconfig.js';
-import { buildFabric, layout, POD_NETWORK, type FabricLayout } from './network/fabric.js';
+import { buildFabric, layout, POD_NETWORK, SERVICE_NETWORK, type FabricLayout } from './network/fabric.js';
 import { listenInNetns } from './network/netns-listener.js';
 import { NodeAgent } from './node/agent.js';
 import { makePki } from './pki.js';
@@ -30,7 +31,7 @@ import { bundled } from './programs/bundle.js';
 import { startScheduler } from './scheduler/scheduler.js';
 import { clusterDir, kubeconfigPath, validateClusterName, writeState } from './state.js';
 
-export const SERVICE_CIDR = '10.96.0.0/12';
+export const SERVICE_CIDR = SERVICE_NETWORK;
 export const CLUSTER_CIDR = POD_NETWORK;
 export const APISERVER_PORT = 6443;
 
@@ -93,6 +94,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
       makePki(join(dir, 'pki'), { dns: ['kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', cp.name, 'localhost'], ips: ['127.0.0.1', '10.96.0.1', cp.ip] }),
       buildFabric(net),
       bundled('kube-proxy'),
+      bundled('coredns'),
     ]);
 
     log('Starting control-plane');
@@ -130,6 +132,10 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     await core.createNamespacedServiceAccount({ namespace: 'kube-system', body: kubeProxyServiceAccount });
     await core.createNamespacedConfigMap({ namespace: 'kube-system', body: kubeProxyConfigMap({ controlPlaneEndpoint: `https://${cp.ip}:${APISERVER_PORT}`, clusterCIDR: CLUSTER_CIDR, mode: o.proxyMode ?? 'iptables' }) });
     await apps.createNamespacedDaemonSet({ namespace: 'kube-system', body: kubeProxyDaemonSet });
+    log('Installing CoreDNS');
+    await core.createNamespacedServiceAccount({ namespace: 'kube-system', body: corednsServiceAccount });
+    await core.createNamespacedService({ namespace: 'kube-system', body: kubeDnsService });
+    await apps.createNamespacedDeployment({ namespace: 'kube-system', body: corednsDeployment });
     for (const addon of o.addons ?? []) {
       if (addon !== 'ingress-nginx') throw new Error(`unknown add-on ${JSON.stringify(addon)} (svclab has: ingress-nginx)`);
       log('Installing ingress-nginx');

@@ -371,13 +371,35 @@ describe('embedded cluster', () => {
     await core.deleteNamespacedService({ name: 'sample-clusterip', namespace: 'default' });
   });
 
+  it('resolves Service names through the cluster DNS (CoreDNS pods behind kube-dns at 10.96.0.10), as tutorial 001 curls http://sample-clusterip:8080', async () => {
+    await waitFor('the kube-dns endpoints ready', async () => {
+      const slices = await loadKubeConfig(kubeconfig).makeApiClient(DiscoveryV1Api).listNamespacedEndpointSlice({ namespace: 'kube-system', labelSelector: 'kubernetes.io/service-name=kube-dns' });
+      return slices.items.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready).length === 2;
+    }, 20_000).catch(async (e) => {
+      const pods = (await core.listNamespacedPod({ namespace: 'kube-system', labelSelector: 'k8s-app=kube-dns' })).items;
+      const evs = (await core.listNamespacedEvent({ namespace: 'kube-system' })).items.filter((x) => x.involvedObject.name?.startsWith('coredns')).map((x) => `${x.involvedObject.name} ${x.reason} ${x.message} x${x.count}`);
+      throw new Error(`${(e as Error).message}: ${JSON.stringify(pods.map((p) => [p.metadata!.name, p.spec?.nodeName, p.status?.podIP]))} ${evs.join(' | ')}`);
+    });
+    const pod = await runPod('dns', 'amsy810/tools:v2.0', ['sh', '-c', 'cat /etc/resolv.conf; getent hosts kubernetes; curl -sk --max-time 3 https://kubernetes.default/healthz; echo; dig +noall +answer kubernetes.default.svc.cluster.local']);
+    const log = String(await core.readNamespacedPodLog({ name: 'dns', namespace: 'default' })).trim().split('\n').map((l) => l.replace(/\s+/g, ' '));
+    expect([pod.status!.phase, ...log]).toEqual([
+      'Succeeded',
+      'search default.svc.cluster.local svc.cluster.local cluster.local', 'nameserver 10.96.0.10', 'options ndots:5',
+      '10.96.0.1 kubernetes.default.svc.cluster.local',
+      'ok',
+      'kubernetes.default.svc.cluster.local. 30 IN A 10.96.0.1',
+    ]);
+    await core.deleteNamespacedPod({ name: 'dns', namespace: 'default', gracePeriodSeconds: 0 });
+  });
+
   it('gives pods a service-account token, so client-node\'s loadFromCluster() works from inside (via 10.96.0.1)', async () => {
     const clientNode = resolveModule('@kubernetes/client-node', import.meta.url);
     const program = `const k = await import(${JSON.stringify(pathToFileURL(clientNode).href)}); const kc = new k.KubeConfig(); kc.loadFromCluster();` +
       `const pods = await kc.makeApiClient(k.CoreV1Api).listNamespacedPod({ namespace: 'kube-system' }); console.log(kc.getCurrentCluster().server, pods.items.length);`;
     const pod = await runPod('in-cluster', 'amsy810/tools:v2.0', ['node', '--input-type=module', '-e', program]);
     const log = String(await core.readNamespacedPodLog({ name: 'in-cluster', namespace: 'default' })).trim();
-    expect([pod.status!.phase, log]).toEqual(['Succeeded', 'https://10.96.0.1:443 3']);
+    // kube-system: three kube-proxy pods and two coredns
+    expect([pod.status!.phase, log]).toEqual(['Succeeded', 'https://10.96.0.1:443 5']);
   });
 
   it('routes as kind does: a node reaches a ClusterIP, and a pod reaches the client host outside the cluster, masqueraded to its node', async () => {

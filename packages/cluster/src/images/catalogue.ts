@@ -1,5 +1,6 @@
 // The image catalogue: there is no container runtime, so an image name maps to what a container of
 // that image runs inside the pod's namespaces. Unknown images are an ErrImagePull, never a fallback.
+import { coredns } from './coredns.js';
 import { echoNginx } from './echo-nginx.js';
 import { ingressNginx } from './ingress-nginx.js';
 import { kubeProxy } from './kube-proxy.js';
@@ -32,7 +33,7 @@ export interface Image {
   hostUserland: boolean;
 }
 
-const images: Image[] = [nginx, echoNginx, tools, kubeProxy, ingressNginx];
+const images: Image[] = [nginx, echoNginx, tools, kubeProxy, ingressNginx, coredns];
 
 export function normaliseRepository(image: string): string {
   let ref = image.split('@')[0]!;

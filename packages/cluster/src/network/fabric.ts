@@ -44,13 +44,33 @@ export async function buildFabric(l: FabricLayout): Promise<void> {
       await attach(l, n.name, n.ip, `veth-n${n.index}`);
       await sysctls(n.name, { 'net.ipv4.ip_forward': 1, 'net.ipv4.conf.all.rp_filter': 0, 'net.ipv4.conf.default.rp_filter': 0 });
       await ipBatch(n.name, [...l.nodes.filter((o) => o !== n).map((o) => `route add ${o.podCIDR} via ${o.ip} dev eth0`), `route add default via ${l.client.ip} dev eth0`]);
-      await masqueradeAgent(n.name, POD_NETWORK);
+      await nodeRules(n.name);
     }),
   ]);
 }
 
 /** the pod CIDRs of every node together (kind's podSubnet) */
 export const POD_NETWORK = '10.244.0.0/16';
+/** kind's serviceSubnet */
+export const SERVICE_NETWORK = '10.96.0.0/12';
+
+/**
+ * A packet to a Service IP that no kube-proxy rule translated is refused on the node instead of
+ * leaving by the default route: a pod that starts before its node's kube-proxy has synced would
+ * otherwise send its first SYN out unanswered, and the conntrack entry that SYN made (without DNAT)
+ * would carry its retries to nowhere for two minutes. (kind avoids it by ordering: no pod starts
+ * before the CNI, and by then kube-proxy has synced.) IPs a node owns (ipvs's dummy device) pass.
+ */
+export function unclaimedServiceRules(serviceNetwork: string): string {
+  const comment = '-m comment --comment "svclab: a Service IP kube-proxy has not translated (yet) is refused, not routed away"';
+  return [
+    '*filter',
+    `-A FORWARD -d ${serviceNetwork} ${comment} -j REJECT`,
+    `-A OUTPUT -d ${serviceNetwork} -m addrtype ! --dst-type LOCAL ${comment} -j REJECT`,
+    'COMMIT',
+    '',
+  ].join('\n');
+}
 
 /** kindnet's ip-masq-agent chain: non-local traffic leaving for outside the pod network is masqueraded */
 export function masqueradeRules(podNetwork: string): string {
@@ -65,7 +85,7 @@ export function masqueradeRules(podNetwork: string): string {
   ].join('\n');
 }
 
-async function masqueradeAgent(ns: string, podNetwork: string): Promise<void> {
+async function nodeRules(ns: string): Promise<void> {
   // iptables-nft, as kindnet's image: kube-proxy's iptables-wrapper check then finds nft in use
-  await execa('nsenter', [`--net=${NETNS_DIR}/${ns}`, '--', 'iptables-nft-restore', '--noflush'], { input: masqueradeRules(podNetwork) });
+  await execa('nsenter', [`--net=${NETNS_DIR}/${ns}`, '--', 'iptables-nft-restore', '--noflush'], { input: masqueradeRules(POD_NETWORK) + unclaimedServiceRules(SERVICE_NETWORK) });
 }

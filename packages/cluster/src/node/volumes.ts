@@ -1,9 +1,12 @@
-// Pod volumes materialised on the node: configMap and secret as files, hostPath as itself, and the
-// service-account token volume every pod gets at /var/run/secrets/kubernetes.io/serviceaccount.
+// Pod volumes materialised on the node: configMap and secret as files, hostPath as itself, the
+// service-account token volume every pod gets at /var/run/secrets/kubernetes.io/serviceaccount,
+// and the pod's /etc/resolv.conf.
 import { existsSync } from 'node:fs';
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
+import { CLUSTER_DNS_IP } from '../addons/coredns.js';
+import { DOMAIN as CLUSTER_DOMAIN } from '../dns/zone.js';
 import type { Mount } from './sandbox.js';
 
 export const SA_MOUNT = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -65,5 +68,36 @@ export async function podMounts(pod: V1Pod, dir: string, core: CoreV1Api, creds:
     await ensureMountPoint(SA_MOUNT, record);
     mounts.push({ source, target: SA_MOUNT, readOnly: true });
   }
+  // the pod's DNS settings, as kubelet writes its resolv.conf (the host's own is left to hostNetwork / Default)
+  const dns = resolvConf(pod);
+  if (dns !== undefined) {
+    const source = join(dir, 'resolv.conf');
+    await writeFile(source, dns);
+    mounts.push({ source, target: '/etc/resolv.conf', readOnly: false });
+  }
   return mounts;
+}
+
+/**
+ * kubelet's resolv.conf for a pod: ClusterFirst (not on the host network) and ClusterFirstWithHostNet
+ * search the pod's namespace, svc and the cluster domain through the cluster DNS with ndots:5;
+ * None takes dnsConfig alone; dnsConfig's nameservers, searches and options are added to the others.
+ * undefined: the node's own (Default, or ClusterFirst on the host network).
+ */
+export function resolvConf(pod: V1Pod): string | undefined {
+  const policy = pod.spec!.dnsPolicy ?? 'ClusterFirst';
+  const cfg = pod.spec!.dnsConfig;
+  const cluster = policy === 'ClusterFirstWithHostNet' || (policy === 'ClusterFirst' && !pod.spec!.hostNetwork);
+  if (!cluster && policy !== 'None') return undefined;
+  const ns = pod.metadata!.namespace ?? 'default';
+  const nameservers = [...(cluster ? [CLUSTER_DNS_IP] : []), ...(cfg?.nameservers ?? [])];
+  const searches = [...(cluster ? [`${ns}.svc.${CLUSTER_DOMAIN}`, `svc.${CLUSTER_DOMAIN}`, CLUSTER_DOMAIN] : []), ...(cfg?.searches ?? [])];
+  const options = new Map<string, string | undefined>(cluster ? [['ndots', '5']] : []);
+  for (const o of cfg?.options ?? []) options.set(o.name!, o.value);
+  const lines = [
+    ...(searches.length ? [`search ${searches.join(' ')}`] : []),
+    ...nameservers.map((n) => `nameserver ${n}`),
+    ...(options.size ? [`options ${[...options].map(([k, v]) => (v === undefined ? k : `${k}:${v}`)).join(' ')}`] : []),
+  ];
+  return lines.join('\n') + '\n';
 }

@@ -18,6 +18,7 @@ export const PROGRAMS = {
   'kube-proxy': () => resolveModule('@svclab/proxy/main', join(CLUSTER_PKG, 'package.json')),
   'ingress-controller': () => resolveModule('@svclab/ingress/main', join(CLUSTER_PKG, 'package.json')),
   'cluster-daemon': () => join(CLUSTER_PKG, 'src', 'daemon.ts'),
+  coredns: () => join(CLUSTER_PKG, 'src', 'dns', 'main.ts'),
 };
 export type Program = keyof typeof PROGRAMS;
 

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export type Requirement = 'kubectl' | 'privileges' | 'netns' | 'veth-bridge' | 'iptables' | 'nft' | 'conntrack' | 'nginx' | 'nginx-lua' | 'wrk' | 'openssl' | 'curl' | 'util-linux' | 'ipvs';
+export type Requirement = 'kubectl' | 'privileges' | 'netns' | 'veth-bridge' | 'iptables' | 'nft' | 'conntrack' | 'nginx' | 'nginx-lua' | 'wrk' | 'openssl' | 'curl' | 'dig' | 'util-linux' | 'ipvs';
 
 export interface CheckResult { id: Requirement; title: string; ok: boolean; detail: string; fix?: string; packages?: string[] }
 
@@ -63,6 +63,7 @@ const checks: Check[] = [
   { id: 'wrk', title: 'wrk (pnpm bench ingress)', packages: ['wrk'], probe: async () => { const r = await run('wrk', ['--version']); return { ok: r.out.startsWith('wrk'), detail: r.out }; } },
   { id: 'openssl', title: 'openssl (cluster CA)', packages: ['openssl'], probe: async () => { const r = await run('openssl', ['version']); return { ok: r.ok, detail: r.out }; } },
   { id: 'curl', title: 'curl (amsy810/tools)', packages: ['curl'], probe: async () => { const r = await run('curl', ['--version']); return { ok: r.ok, detail: r.out }; } },
+  { id: 'dig', title: 'dig and nslookup (amsy810/tools: the tutorials\' DNS look-ups)', packages: ['bind9-dnsutils'], probe: async () => { const r = await run('dig', ['-v']); return { ok: r.ok, detail: r.out }; } },
   {
     id: 'kubectl', title: 'kubectl (the tutorials\' own commands)',
     fix: 'install kubectl (https://kubernetes.io/docs/tasks/tools/#kubectl) so it is on the PATH',
