@@ -380,7 +380,8 @@ describe('embedded cluster', () => {
       const evs = (await core.listNamespacedEvent({ namespace: 'kube-system' })).items.filter((x) => x.involvedObject.name?.startsWith('coredns')).map((x) => `${x.involvedObject.name} ${x.reason} ${x.message} x${x.count}`);
       throw new Error(`${(e as Error).message}: ${JSON.stringify(pods.map((p) => [p.metadata!.name, p.spec?.nodeName, p.status?.podIP]))} ${evs.join(' | ')}`);
     });
-    const pod = await runPod('dns', 'amsy810/tools:v2.0', ['sh', '-c', 'cat /etc/resolv.conf; getent hosts kubernetes; curl -sk --max-time 3 https://kubernetes.default/healthz; echo; dig +noall +answer kubernetes.default.svc.cluster.local']);
+    // (the endpoints are ready; each node's kube-proxy programs them within its minSyncPeriod, so the pod waits for a first answer)
+    const pod = await runPod('dns', 'amsy810/tools:v2.0', ['sh', '-c', 'for i in $(seq 50); do getent hosts kubernetes >/dev/null && break; sleep 0.2; done; cat /etc/resolv.conf; getent hosts kubernetes; curl -sk --max-time 3 https://kubernetes.default/healthz; echo; dig +noall +answer kubernetes.default.svc.cluster.local']);
     const log = String(await core.readNamespacedPodLog({ name: 'dns', namespace: 'default' })).trim().split('\n').map((l) => l.replace(/\s+/g, ' '));
     expect([pod.status!.phase, ...log]).toEqual([
       'Succeeded',
@@ -389,6 +390,11 @@ describe('embedded cluster', () => {
       'ok',
       'kubernetes.default.svc.cluster.local. 30 IN A 10.96.0.1',
     ]);
+    // tutorial 004's view of it: the kube-dns Service with its three ports, and CoreDNS's metrics
+    const svc = await execa(kubectlBinary('1.32'), ['--kubeconfig', kubeconfig, 'get', 'svc', '-n', 'kube-system', 'kube-dns', '--no-headers']);
+    expect(svc.stdout).toMatch(/^kube-dns\s+ClusterIP\s+10\.96\.0\.10\s+<none>\s+53\/UDP,53\/TCP,9153\/TCP\s+\S+$/);
+    const metrics = await execa('nsenter', [`--net=/run/netns/${NAME}-worker`, 'curl', '-s', '--max-time', '3', 'http://10.96.0.10:9153/metrics']);
+    expect(metrics.stdout).toMatch(/^coredns_dns_requests_total\{server="dns:\/\/:53",zone=".",view="",proto="udp",family="1",type="A"\} \d+$/m);
     await core.deleteNamespacedPod({ name: 'dns', namespace: 'default', gracePeriodSeconds: 0 });
   });
 

@@ -1,10 +1,12 @@
 // The cluster DNS program (the coredns image's /coredns): watches Services and EndpointSlices with
 // the pod's service account and answers for cluster.local on port 53, UDP and TCP, as CoreDNS's
 // kubernetes plugin configured as kind configures it. /health on :8080 answers once it runs, /ready
-// on :8181 once both informers have listed (CoreDNS's ready plugin waits for the kubernetes plugin).
+// on :8181 once both informers have listed (CoreDNS's ready plugin waits for the kubernetes plugin),
+// Prometheus /metrics on :9153.
 import { createServer } from 'node:http';
 import { CoreV1Api, DiscoveryV1Api, type KubernetesObject, type V1EndpointSlice, type V1Service } from '@kubernetes/client-node';
 import { loadKubeConfig, startInformer, type RunningInformer, type WatchSpec } from '@svclab/kube';
+import { DnsMetrics } from './metrics.js';
 import { serveDns } from './server.js';
 import { answer } from './zone.js';
 
@@ -20,7 +22,10 @@ async function main(): Promise<void> {
   let slices: RunningInformer<V1EndpointSlice> | undefined;
   let stopping = false;
 
-  const dns = await serveDns('0.0.0.0', 53, (name, type) => answer({ services: services?.cache.list() ?? [], slices: slices?.cache.list() ?? [], serial }, name, type));
+  const metrics = new DnsMetrics();
+  const dns = await serveDns('0.0.0.0', 53, (name, type) => answer({ services: services?.cache.list() ?? [], slices: slices?.cache.list() ?? [], serial }, name, type),
+    (proto, type, rcode) => metrics.observe(proto, type, rcode));
+  const prometheus = createServer((req, res) => (req.url === '/metrics' ? res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metrics.text()) : res.writeHead(404).end())).listen(9153);
   const health = createServer((req, res) => res.writeHead(req.url === '/health' ? 200 : 404).end(req.url === '/health' ? 'OK' : '')).listen(8080);
   const ready = createServer((req, res) => {
     if (req.url !== '/ready') return res.writeHead(404).end();
@@ -49,7 +54,7 @@ async function main(): Promise<void> {
 
   const stop = () => {
     stopping = true;
-    void dns.close(); health.close(); ready.close(); void services?.stop(); void slices?.stop();
+    void dns.close(); health.close(); ready.close(); prometheus.close(); void services?.stop(); void slices?.stop();
     setTimeout(() => process.exit(0), 200).unref();
   };
   process.on('SIGTERM', stop);
