@@ -76,6 +76,13 @@ const scenario: Scenario = {
         ctx.check(/^HTTP\/1\.1 404 /.test(r.stdout) && r.stdout.includes('<center>nginx</center>'), 'a host no Ingress names is answered 404 by the default backend');
       },
     },
+    {
+      title: 'The controller wrote the Ingress into the nginx.conf inside its pod (tutorial 004: "写入 nginx.conf")',
+      async run(ctx) {
+        const r = await kubectl(ctx, ['-n', 'ingress-nginx', 'exec', 'deploy/ingress-nginx-controller', '--', 'grep', '-m', '1', '-E', 'server_name +"?hello\\.nginx\\.com', '/etc/nginx/nginx.conf']);
+        ctx.check(r.exitCode === 0 && /^\s*server_name\s+"?hello\.nginx\.com"?\s*;/.test(r.stdout), '/etc/nginx/nginx.conf in the controller pod has a server block for hello.nginx.com', r.output);
+      },
+    },
   ],
   async cleanup(ctx) {
     const net = ctx.kc.makeApiClient(NetworkingV1Api);
