@@ -464,7 +464,8 @@ describe('embedded cluster', () => {
     const waiting = await waitFor('ErrImagePull', waitingNow);
     expect(waiting.reason).toBe('ErrImagePull');
     expect(waiting.message).toContain('"example.com/nope" is not in its image catalogue (nginx, amsy810/echo-nginx, amsy810/tools');
-    const backOff = await waitFor('ImagePullBackOff', async () => { const w = await waitingNow(); return w?.reason === 'ImagePullBackOff' && w; }, 10_000);
+    // (2 s after the failed pull; the wait allows for a loaded machine: the events below must still be one of each)
+    const backOff = await waitFor('ImagePullBackOff', async () => { const w = await waitingNow(); return w?.reason === 'ImagePullBackOff' && w; }, 25_000);
     expect(backOff.message).toBe('Back-off pulling image "example.com/nope:1.0"');
     // the next pull is 10 s after the first: until then nothing more is recorded (it was a busy loop of events)
     await new Promise((r) => setTimeout(r, 1500));

@@ -49,7 +49,9 @@ afterAll(() => cleanupCluster(NAME));
 
 describe('kube-proxy reliability', () => {
   it('SIGKILL of a node\'s kube-proxy during a request loop fails no request, and the restarted proxy reconciles', async () => {
-    const before = await onNode(WORKER, 'iptables-save -t nat | grep -c "^-A KUBE-SEP-"');
+    // the echo Service's endpoint rules, two per endpoint, once the worker's kube-proxy has them all
+    const sepRules = () => onNode(WORKER, 'iptables-save -t nat | grep -c "^-A KUBE-SEP-.*default/echo"');
+    await waitFor('the worker to program the 6 echo endpoints', async () => (await sepRules()) === '12', 15_000);
     const loop = requestLoop('http://172.18.0.3:30091/', 150);
     await new Promise((r) => setTimeout(r, 500));
     const pids = (await execa('pgrep', ['-f', `hostname-override=${WORKER}( |$)`], { reject: false })).stdout.split('\n').filter(Boolean);
@@ -64,7 +66,7 @@ describe('kube-proxy reliability', () => {
       const h = await onNode(WORKER, 'curl -s --max-time 1 http://127.0.0.1:10256/healthz');
       try { return Date.parse(JSON.parse(h).lastUpdated) > killedAt; } catch { return false; }
     }, 30_000);
-    expect(await onNode(WORKER, 'iptables-save -t nat | grep -c "^-A KUBE-SEP-"')).toBe(before);
+    expect(await sepRules()).toBe('12');
   });
 
   it('after an apiserver restart every proxy re-lists and converges on what changed since', async () => {
