@@ -30,14 +30,15 @@ const a = (name: string, ip: string): ResourceRecord => ({ name: `${name}.`, ttl
 
 interface Endpoint { ip: string; host: string }
 
+/** the Service's IPv4 EndpointSlices */
+const slicesOf = (z: ZoneData, svc: V1Service) => z.slices.filter((s) => s.addressType === 'IPv4' && s.metadata?.namespace === svc.metadata!.namespace
+  && s.metadata?.labels?.['kubernetes.io/service-name'] === svc.metadata!.name);
+
 /** a headless Service's ready endpoints, each with the name CoreDNS gives it */
 function endpointsOf(z: ZoneData, svc: V1Service): Endpoint[] {
-  const ns = svc.metadata!.namespace!;
-  const name = svc.metadata!.name!;
   const publishNotReady = !!svc.spec?.publishNotReadyAddresses;
   const seen = new Map<string, Endpoint>();
-  for (const s of z.slices) {
-    if (s.metadata?.namespace !== ns || s.metadata?.labels?.['kubernetes.io/service-name'] !== name || s.addressType !== 'IPv4') continue;
+  for (const s of slicesOf(z, svc)) {
     for (const e of s.endpoints ?? []) {
       if (!publishNotReady && e.conditions?.ready === false) continue;
       for (const ip of e.addresses) if (!seen.has(ip)) seen.set(ip, { ip, host: e.hostname ?? ip.replace(/\./g, '-') });
@@ -51,8 +52,7 @@ function portsOf(z: ZoneData, svc: V1Service): Array<{ name: string; port: numbe
   if (!headless) return (svc.spec?.ports ?? []).map((p) => ({ name: p.name ?? '', port: p.port, protocol: p.protocol ?? 'TCP' }));
   // a headless Service's SRV ports are its endpoints' ports
   const out = new Map<string, { name: string; port: number; protocol: string }>();
-  for (const s of z.slices) {
-    if (s.metadata?.namespace !== svc.metadata!.namespace || s.metadata?.labels?.['kubernetes.io/service-name'] !== svc.metadata!.name) continue;
+  for (const s of slicesOf(z, svc)) {
     for (const p of s.ports ?? []) if (p.port) out.set(`${p.name}/${p.protocol}`, { name: p.name ?? '', port: p.port, protocol: p.protocol ?? 'TCP' });
   }
   return [...out.values()];

@@ -28,6 +28,8 @@ interface ContainerRuntime {
   attached?: boolean;
   /** this run's readiness and liveness probes */
   probes?: ProbeWorker[];
+  /** the environment this run started with (kubectl exec and exec probes get the same) */
+  env?: Record<string, string>;
 }
 
 interface PodRuntime {
@@ -37,8 +39,6 @@ interface PodRuntime {
   sandbox?: Sandbox;
   containers: ContainerRuntime[];
   deleted: boolean;
-  /** the Service variables of the containers' last start */
-  services: Record<string, string>;
 }
 
 export interface NodeAgentOptions {
@@ -141,10 +141,11 @@ export class NodeAgent implements KubeletApi {
   /** A container's image is not in the catalogue: ErrImagePull, then ImagePullBackOff until the next attempt. */
   private async pullFailed(pod: V1Pod, image: string): Promise<void> {
     const uid = pod.metadata!.uid!;
-    const backingOff = this.pullBackoff.backingOff(uid);
+    const state = this.pullBackoff.state(uid);
     const reported = pod.status?.containerStatuses?.find((c) => c.image === image)?.state?.waiting?.reason;
-    // between the two, the pod's own status updates come back here and change nothing
-    if (!this.pullBackoff.due(uid) && (!backingOff || reported === 'ImagePullBackOff')) return;
+    // between the pull and the back-off, and once the back-off is reported, the pod's own status updates change nothing
+    if (state === 'error-shown' || (state === 'back-off' && reported === 'ImagePullBackOff')) return;
+    const backingOff = state === 'back-off';
     if (backingOff) {
       this.events.event('Pod', pod, 'Normal', 'BackOff', `Back-off pulling image "${image}"`);
       this.events.event('Pod', pod, 'Warning', 'Failed', 'Error: ImagePullBackOff');
@@ -170,7 +171,8 @@ export class NodeAgent implements KubeletApi {
     if (missing) return this.pullFailed(pod, missing.image!);
     this.pullBackoff.clear(uid);
     const dir = join(this.o.stateDir, 'pods', uid);
-    const rt: PodRuntime = { uid, pod, dir, containers: [], deleted: false, services: await this.serviceEnvFor(pod) };
+    const services = await this.serviceEnvFor(pod);
+    const rt: PodRuntime = { uid, pod, dir, containers: [], deleted: false };
     this.pods.set(uid, rt);
     const hostNetwork = !!pod.spec!.hostNetwork;
     const ip = hostNetwork ? this.o.node.ip : this.allocateIP();
@@ -178,7 +180,7 @@ export class NodeAgent implements KubeletApi {
     const mounts = await podMounts(pod, dir, this.core, this.o.credentials, this.o.recordMountPoint, privateDirs);
     rt.sandbox = await createSandbox({ cluster: this.o.cluster, node: this.o.node, uid, hostname: hostNetwork ? this.o.node.name : pod.metadata!.name!, hostNetwork, ip, mounts });
     if (rt.deleted) { await this.teardown(rt); return; }
-    const env = { pod, ip, hostIP: this.o.node.ip, services: rt.services };
+    const env = { pod, ip, hostIP: this.o.node.ip, services };
     rt.containers = pod.spec!.containers.map((c) => ({
       name: c.name, image: c.image!, dir: join(dir, c.name),
       status: { name: c.name, image: c.image!, imageID: '', ready: false, restartCount: 0, started: false, state: { waiting: { reason: 'ContainerCreating' } } },
@@ -191,6 +193,7 @@ export class NodeAgent implements KubeletApi {
     const spec = rt.pod.spec!.containers[index]!;
     const c = rt.containers[index]!;
     const image = findImage(spec.image!)!;
+    c.env = env;
     this.events.event('Pod', rt.pod, 'Normal', 'Pulled', `Container image "${spec.image}" already present on machine`);
     try {
       c.running = await startContainer(rt.sandbox!.pausePid, c.dir, rt.pod.metadata!.name!, {
@@ -213,15 +216,15 @@ export class NodeAgent implements KubeletApi {
     if (exited) return;
     // with a readiness probe the container is ready once the probe passes, as kubelet's
     c.status = { ...c.status, started: true, ready: !spec.readinessProbe, containerID: `svclab://${running.process.pid}`, state: { running: { startedAt: new Date(running.startedAt) } } };
-    c.probes = this.startProbes(rt, index, running, env);
+    c.probes = this.startProbes(rt, index, running);
   }
 
-  private startProbes(rt: PodRuntime, index: number, running: RunningContainer, env: Record<string, string>): ProbeWorker[] {
+  private startProbes(rt: PodRuntime, index: number, running: RunningContainer): ProbeWorker[] {
     const spec = rt.pod.spec!.containers[index]!;
     const c = rt.containers[index]!;
     const target: ProbeTarget = {
       nodeNs: this.o.node.name, podIP: rt.sandbox!.ip, pausePid: rt.sandbox!.pausePid, ports: spec.ports ?? [],
-      exec: (command, timeoutMs) => this.execForProbe(rt, c, env, command, timeoutMs),
+      exec: (command, timeoutMs) => this.execForProbe(rt, c, command, timeoutMs),
     };
     const current = () => c.running === running && !rt.deleted;
     const unhealthy = (kind: string) => (message: string) => { if (current()) this.events.event('Pod', rt.pod, 'Warning', 'Unhealthy', `${kind} probe failed: ${message}`); };
@@ -245,9 +248,9 @@ export class NodeAgent implements KubeletApi {
   }
 
   /** an exec probe: the command in the container, its output, killed after the probe's timeout */
-  private async execForProbe(rt: PodRuntime, c: ContainerRuntime, env: Record<string, string>, command: string[], timeoutMs: number): Promise<{ exitCode?: number; output: string; error?: string }> {
+  private async execForProbe(rt: PodRuntime, c: ContainerRuntime, command: string[], timeoutMs: number): Promise<{ exitCode?: number; output: string; error?: string }> {
     if (!rt.sandbox) return { output: '', error: 'the pod has no sandbox' };
-    const session = await execInContainer(rt.sandbox.pausePid, findImage(c.image)!, { podName: rt.pod.metadata!.name!, dir: c.dir, env }, command, { stdin: false, tty: false });
+    const session = await execInContainer(rt.sandbox.pausePid, findImage(c.image)!, { podName: rt.pod.metadata!.name!, dir: c.dir, env: c.env ?? {} }, command, { stdin: false, tty: false });
     let output = '';
     session.stdout.on('data', (d: Buffer) => { output += d.toString(); });
     session.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
@@ -287,10 +290,9 @@ export class NodeAgent implements KubeletApi {
         if (rt.deleted) return;
         c.status.restartCount = (c.status.restartCount ?? 0) + 1;
         // a restarted container sees the Services as they are now, as kubelet builds its environment anew
-        void this.serviceEnvFor(rt.pod).then((services) => {
-          rt.services = services;
-          return this.startOne(rt, index, podEnv({ pod: rt.pod, ip: rt.sandbox!.ip, hostIP: this.o.node.ip, services }, rt.pod.spec!.containers[index]!));
-        }).then(() => this.reportRunning(rt), (e: unknown) => this.log(`restart of ${c.name} in ${rt.pod.metadata!.name} failed: ${(e as Error).message}`));
+        void this.serviceEnvFor(rt.pod)
+          .then((services) => this.startOne(rt, index, podEnv({ pod: rt.pod, ip: rt.sandbox!.ip, hostIP: this.o.node.ip, services }, rt.pod.spec!.containers[index]!)))
+          .then(() => this.reportRunning(rt), (e: unknown) => this.log(`restart of ${c.name} in ${rt.pod.metadata!.name} failed: ${(e as Error).message}`));
       }, delay);
       return;
     }
@@ -390,9 +392,7 @@ export class NodeAgent implements KubeletApi {
   async exec(pod: KubeObject, command: string[], opts: StreamOptions): Promise<StreamSession> {
     const { rt, c } = this.container(pod, opts.container);
     if (!c.running || !rt.sandbox) throw new Error(`container ${opts.container} is not running`);
-    const index = rt.containers.indexOf(c);
-    const env = podEnv({ pod: rt.pod, ip: rt.sandbox.ip, hostIP: this.o.node.ip, services: rt.services }, rt.pod.spec!.containers[index]!);
-    return execInContainer(rt.sandbox.pausePid, findImage(c.image)!, { podName: rt.pod.metadata!.name!, dir: c.dir, env }, command, opts);
+    return execInContainer(rt.sandbox.pausePid, findImage(c.image)!, { podName: rt.pod.metadata!.name!, dir: c.dir, env: c.env ?? {} }, command, opts);
   }
 
   async attach(pod: KubeObject, opts: StreamOptions): Promise<StreamSession> {

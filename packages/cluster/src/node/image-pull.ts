@@ -15,16 +15,14 @@ export class PullBackoff {
   /** `wake(uid)` makes the agent sync the pod again (the back-off reported, or its attempt due) */
   constructor(private readonly wake: (uid: string) => void, private readonly baseMs = PULL_BACKOFF_BASE_MS, private readonly maxMs = PULL_BACKOFF_MAX_MS) {}
 
-  /** no attempt failed yet, or the back-off after the last one is over */
-  due(uid: string, now = Date.now()): boolean {
+  /**
+   * 'pull': no attempt failed yet, or the back-off after the last one is over; 'error-shown': an attempt
+   * has just failed (the pod shows ErrImagePull); 'back-off': until the next attempt (ImagePullBackOff)
+   */
+  state(uid: string, now = Date.now()): 'pull' | 'error-shown' | 'back-off' {
     const e = this.entries.get(uid);
-    return !e || now >= e.retryAt;
-  }
-
-  /** an attempt failed a while ago and the next one is not due yet: the pod shows ImagePullBackOff */
-  backingOff(uid: string, now = Date.now()): boolean {
-    const e = this.entries.get(uid);
-    return !!e && now >= e.backOffAt && now < e.retryAt;
+    if (!e || now >= e.retryAt) return 'pull';
+    return now < e.backOffAt ? 'error-shown' : 'back-off';
   }
 
   /** records a failed attempt; returns the back-off before the next one */
